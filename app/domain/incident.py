@@ -1,0 +1,479 @@
+"""Incidents: the lifecycle state machine, escalation tiers and the timeline of events.
+
+An `Incident` is an immutable snapshot. Every operator or system action returns a new
+snapshot with one more timeline event, or raises `IllegalTransition` and changes
+nothing. The transition table below is the single authority on what may happen when.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from app.domain.errors import DomainError, IllegalTransition
+from app.domain.severity import Severity
+from app.domain.sla import SlaPolicy
+from app.domain.timestamps import ensure_utc
+
+
+class IncidentState(StrEnum):
+    """Lifecycle: new -> triaged -> logged -> diagnosing -> resolved -> closed.
+
+    `false_positive` is a closing side exit; `resolved -> diagnosing` on recurrence.
+    """
+
+    NEW = "new"
+    TRIAGED = "triaged"
+    LOGGED = "logged"
+    DIAGNOSING = "diagnosing"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    FALSE_POSITIVE = "false_positive"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (IncidentState.CLOSED, IncidentState.FALSE_POSITIVE)
+
+    @property
+    def active(self) -> bool:
+        """Someone still has to work on it (not resolved, closed or a false positive)."""
+        return self in ACTIVE_STATES
+
+
+ACTIVE_STATES = frozenset(
+    {IncidentState.NEW, IncidentState.TRIAGED, IncidentState.LOGGED, IncidentState.DIAGNOSING}
+)
+OPEN_STATES = ACTIVE_STATES | {IncidentState.RESOLVED}
+
+
+class EscalationTier(StrEnum):
+    """Who works the incident; an attribute, not a lifecycle state."""
+
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+    ENG = "ENG"
+
+    @property
+    def rank(self) -> int:
+        return _TIER_ORDER.index(self)
+
+    def above(self) -> EscalationTier | None:
+        index = self.rank + 1
+        return _TIER_ORDER[index] if index < len(_TIER_ORDER) else None
+
+
+_TIER_ORDER = (EscalationTier.L1, EscalationTier.L2, EscalationTier.L3, EscalationTier.ENG)
+
+
+class EventKind(StrEnum):
+    DETECTED = "detected"
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    ESCALATED = "escalated"
+    TICKETED = "ticketed"
+    SEVERITY_CHANGED = "severity_changed"
+    ALERTS_ATTACHED = "alerts_attached"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+    FALSE_POSITIVE = "false_positive"
+    NOTE = "note"
+
+
+def _same(states: frozenset[IncidentState]) -> Mapping[IncidentState, IncidentState]:
+    return {state: state for state in states}
+
+
+_S = IncidentState
+# kind -> {state it may happen in: state it leads to}. Absent means illegal.
+TRANSITIONS: Mapping[EventKind, Mapping[IncidentState, IncidentState]] = MappingProxyType(
+    {
+        EventKind.DETECTED: {},  # only ever the first event, written by Incident.detect
+        EventKind.ACKNOWLEDGED: {
+            _S.NEW: _S.TRIAGED,
+            _S.LOGGED: _S.LOGGED,  # a ticket logged by policy before anyone acknowledged
+            _S.DIAGNOSING: _S.DIAGNOSING,  # escalated by timer before anyone acknowledged
+        },
+        EventKind.TICKETED: {
+            _S.NEW: _S.LOGGED,
+            _S.TRIAGED: _S.LOGGED,
+            _S.DIAGNOSING: _S.DIAGNOSING,
+            _S.RESOLVED: _S.RESOLVED,
+        },
+        EventKind.ESCALATED: {
+            _S.NEW: _S.NEW,  # the response clock keeps running: escalation is not a response
+            _S.TRIAGED: _S.DIAGNOSING,
+            _S.LOGGED: _S.DIAGNOSING,
+            _S.DIAGNOSING: _S.DIAGNOSING,
+        },
+        EventKind.ASSIGNED: _same(OPEN_STATES),
+        EventKind.SEVERITY_CHANGED: _same(ACTIVE_STATES),
+        EventKind.ALERTS_ATTACHED: _same(ACTIVE_STATES),
+        EventKind.RESOLVED: dict.fromkeys(ACTIVE_STATES, _S.RESOLVED),
+        EventKind.REOPENED: {_S.RESOLVED: _S.DIAGNOSING},
+        EventKind.CLOSED: {_S.RESOLVED: _S.CLOSED},
+        EventKind.FALSE_POSITIVE: dict.fromkeys(OPEN_STATES, _S.FALSE_POSITIVE),
+        EventKind.NOTE: _same(frozenset(IncidentState)),
+    }
+)
+
+_VERBS: Mapping[EventKind, str] = {
+    EventKind.ACKNOWLEDGED: "acknowledge",
+    EventKind.TICKETED: "log a ticket for",
+    EventKind.ESCALATED: "escalate",
+    EventKind.ASSIGNED: "assign",
+    EventKind.SEVERITY_CHANGED: "change the severity of",
+    EventKind.ALERTS_ATTACHED: "attach alerts to",
+    EventKind.RESOLVED: "resolve",
+    EventKind.REOPENED: "reopen",
+    EventKind.CLOSED: "close",
+    EventKind.FALSE_POSITIVE: "mark as false positive",
+    EventKind.NOTE: "add a note to",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """One timestamped step in an incident's life.
+
+    Attributes:
+        at: when it happened (UTC).
+        kind: what happened.
+        actor: operator name, or `system` for the console's own steps.
+        note: the operator's words (reason, RCA, ticket reference).
+        data: structured details, e.g. {"from": "L1", "to": "L2"}.
+    """
+
+    at: datetime
+    kind: EventKind
+    actor: str
+    note: str = ""
+    data: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", ensure_utc(self.at))
+        object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
+
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """A snapshot of one incident.
+
+    Attributes:
+        id: storage id (None until stored); `key` (INC-000017) is derived from it.
+        uid: globally unique id, so exports from several workstations merge safely.
+        title: one line for the wall.
+        customer: customer id, None when no alert said which.
+        services: affected service ids; `root_service` is the root-cause candidate.
+        severity: P1..P4.
+        state: lifecycle state; `tier` the escalation tier; `owner` who has it.
+        flags: engine markers such as `flapping` or `stale`.
+        started_at: earliest alert start; `detected_at` when the console saw it.
+        acknowledged_at, resolved_at, closed_at: lifecycle times, from the timeline.
+        response_due, resolve_due: SLA deadlines from the customer's contract.
+        alert_count, sources: how many alerts it holds and which sources sent them.
+        ticket: the ticket key in the customer's ticketing system.
+        rca: root cause written at closure.
+        group_key: what the engine groups alerts by.
+        recurrence_of: id of an earlier incident of the same group, if any.
+        timeline: every event, oldest first.
+        version: storage version, bumped on every stored change (optimistic locking).
+    """
+
+    id: int | None
+    uid: str
+    title: str
+    customer: str | None
+    services: tuple[str, ...]
+    root_service: str | None
+    severity: Severity
+    state: IncidentState
+    tier: EscalationTier
+    owner: str | None
+    flags: frozenset[str]
+    started_at: datetime
+    detected_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    response_due: datetime | None
+    resolve_due: datetime | None
+    alert_count: int
+    sources: tuple[str, ...]
+    ticket: str | None
+    rca: str | None
+    group_key: str
+    recurrence_of: int | None
+    timeline: tuple[TimelineEvent, ...]
+    version: int = 0
+
+    # ------------------------------------------------------------------ creation
+
+    @classmethod
+    def detect(
+        cls,
+        *,
+        title: str,
+        customer: str | None,
+        services: tuple[str, ...],
+        severity: Severity,
+        started_at: datetime,
+        detected_at: datetime,
+        group_key: str,
+        policy: SlaPolicy | None,
+        sources: tuple[str, ...] = (),
+        alert_count: int = 0,
+        root_service: str | None = None,
+        recurrence_of: int | None = None,
+        note: str = "",
+    ) -> Incident:
+        """A new incident, as the engine opens it when alerts arrive."""
+        detected_at = ensure_utc(detected_at)
+        started_at = min(ensure_utc(started_at), detected_at)
+        response_due, resolve_due = (
+            policy.deadlines(severity, detected_at) if policy else (None, None)
+        )
+        return cls(
+            id=None,
+            uid=uuid.uuid4().hex,
+            title=title,
+            customer=customer,
+            services=services,
+            root_service=root_service,
+            severity=severity,
+            state=IncidentState.NEW,
+            tier=EscalationTier.L1,
+            owner=None,
+            flags=frozenset(),
+            started_at=started_at,
+            detected_at=detected_at,
+            acknowledged_at=None,
+            resolved_at=None,
+            closed_at=None,
+            response_due=response_due,
+            resolve_due=resolve_due,
+            alert_count=alert_count,
+            sources=sources,
+            ticket=None,
+            rca=None,
+            group_key=group_key,
+            recurrence_of=recurrence_of,
+            timeline=(
+                TimelineEvent(
+                    detected_at,
+                    EventKind.DETECTED,
+                    SYSTEM,
+                    note,
+                    {"severity": severity.value},
+                ),
+            ),
+        )
+
+    # ------------------------------------------------------------------ derived
+
+    @property
+    def key(self) -> str:
+        return f"INC-{self.id:06d}" if self.id is not None else "INC-new"
+
+    @property
+    def last_event_at(self) -> datetime:
+        return self.timeline[-1].at if self.timeline else self.detected_at
+
+    @property
+    def next_deadline(self) -> datetime | None:
+        """The SLA deadline that runs now: response until acknowledged, then resolution."""
+        if not self.state.active:
+            return None
+        if self.acknowledged_at is None and self.response_due is not None:
+            return self.response_due
+        return self.resolve_due
+
+    @property
+    def running_clock(self) -> str | None:
+        """Which SLA clock `next_deadline` belongs to: 'response', 'resolve' or None."""
+        if not self.state.active:
+            return None
+        if self.acknowledged_at is None and self.response_due is not None:
+            return "response"
+        return "resolve" if self.resolve_due is not None else None
+
+    def urgency_key(self) -> tuple[int, float, int, float, int]:
+        """Most urgent first: active before resolved, then time to breach, severity, age.
+
+        Built only from stored timestamps, never from `now`, so the order does not
+        move while the clocks tick; it changes only when the incident does.
+        """
+        deadline = self.next_deadline
+        if self.state.active:
+            return (
+                0,
+                deadline.timestamp() if deadline else float("inf"),
+                self.severity.rank,
+                self.detected_at.timestamp(),
+                self.id or 0,
+            )
+        resolved = self.resolved_at or self.last_event_at
+        return (
+            1,
+            -resolved.timestamp(),
+            self.severity.rank,
+            self.detected_at.timestamp(),
+            self.id or 0,
+        )
+
+    def allows(self, kind: EventKind) -> bool:
+        return self.state in TRANSITIONS[kind]
+
+    # ------------------------------------------------------------------ actions
+
+    def acknowledge(self, actor: str, now: datetime, note: str = "") -> Incident:
+        if self.acknowledged_at is not None:
+            raise IllegalTransition(f"{self.key} was already acknowledged")
+        at = self._stamp(now)
+        changes: dict[str, Any] = {"acknowledged_at": at}
+        if self.owner is None:
+            changes["owner"] = actor
+        return self._record(EventKind.ACKNOWLEDGED, at, actor, note, {}, **changes)
+
+    def assign(self, owner: str, actor: str, now: datetime, note: str = "") -> Incident:
+        owner = _required(owner, "an owner")
+        data = {"from": self.owner or "", "to": owner}
+        return self._record(EventKind.ASSIGNED, self._stamp(now), actor, note, data, owner=owner)
+
+    def escalate(
+        self,
+        actor: str,
+        now: datetime,
+        reason: str,
+        to_tier: EscalationTier | None = None,
+    ) -> Incident:
+        target = to_tier or self.tier.above()
+        if self.allows(EventKind.ESCALATED) and (target is None or target.rank <= self.tier.rank):
+            raise IllegalTransition(
+                f"cannot escalate {self.key} from {self.tier} "
+                + ("any further" if target is None else f"to {target}")
+            )
+        reason = _required(reason, "a reason to escalate")
+        data = {"from": self.tier.value, "to": target.value if target else ""}
+        return self._record(EventKind.ESCALATED, self._stamp(now), actor, reason, data, tier=target)
+
+    def log_ticket(self, ticket: str, actor: str, now: datetime, note: str = "") -> Incident:
+        ticket = _required(ticket, "a ticket key")
+        if self.ticket is not None and self.allows(EventKind.TICKETED):
+            raise IllegalTransition(f"{self.key} already has ticket {self.ticket}")
+        data = {"ticket": ticket}
+        return self._record(EventKind.TICKETED, self._stamp(now), actor, note, data, ticket=ticket)
+
+    def change_severity(
+        self,
+        severity: Severity,
+        policy: SlaPolicy | None,
+        actor: str,
+        now: datetime,
+        reason: str = "",
+    ) -> Incident:
+        """Re-target both SLA clocks from detection, as if it had had this severity all along."""
+        if severity is self.severity:
+            raise DomainError(f"{self.key} is already {severity}")
+        response_due, resolve_due = (
+            policy.deadlines(severity, self.detected_at) if policy else (None, None)
+        )
+        data = {"from": self.severity.value, "to": severity.value}
+        return self._record(
+            EventKind.SEVERITY_CHANGED,
+            self._stamp(now),
+            actor,
+            reason,
+            data,
+            severity=severity,
+            response_due=response_due,
+            resolve_due=resolve_due,
+        )
+
+    def attach_alerts(
+        self,
+        count: int,
+        now: datetime,
+        *,
+        services: tuple[str, ...] | None = None,
+        sources: tuple[str, ...] | None = None,
+        note: str = "",
+    ) -> Incident:
+        """New alerts joined: recorded once per batch, not once per alert."""
+        changes: dict[str, Any] = {"alert_count": self.alert_count + count}
+        if services is not None:
+            changes["services"] = services
+        if sources is not None:
+            changes["sources"] = sources
+        data = {"count": str(count)}
+        return self._record(
+            EventKind.ALERTS_ATTACHED, self._stamp(now), SYSTEM, note, data, **changes
+        )
+
+    def resolve(self, actor: str, now: datetime, note: str = "") -> Incident:
+        at = self._stamp(now)
+        return self._record(EventKind.RESOLVED, at, actor, note, {}, resolved_at=at)
+
+    def reopen(self, actor: str, now: datetime, note: str = "") -> Incident:
+        """A recurrence inside the watch window: back to diagnosis, resolution time cleared."""
+        return self._record(EventKind.REOPENED, self._stamp(now), actor, note, {}, resolved_at=None)
+
+    def close(self, actor: str, now: datetime, rca: str) -> Incident:
+        if self.allows(EventKind.CLOSED):
+            rca = _required(rca, "a root cause (RCA note) to close")
+        at = self._stamp(now)
+        return self._record(EventKind.CLOSED, at, actor, rca, {}, closed_at=at, rca=rca)
+
+    def mark_false_positive(self, actor: str, now: datetime, reason: str) -> Incident:
+        if self.allows(EventKind.FALSE_POSITIVE):
+            reason = _required(reason, "a reason to mark a false positive")
+        at = self._stamp(now)
+        return self._record(EventKind.FALSE_POSITIVE, at, actor, reason, {}, closed_at=at)
+
+    def add_note(self, actor: str, now: datetime, note: str) -> Incident:
+        note = _required(note, "a note")
+        return self._record(EventKind.NOTE, self._stamp(now), actor, note, {})
+
+    # ------------------------------------------------------------------ internals
+
+    def _stamp(self, now: datetime) -> datetime:
+        """Never let the timeline run backwards: a clock behind the last event is clamped.
+
+        Workstations on a shared database disagree by seconds; an event stamped before
+        the one it follows would make MTTA negative.
+        """
+        return max(ensure_utc(now), self.last_event_at)
+
+    def _record(
+        self,
+        kind: EventKind,
+        at: datetime,
+        actor: str,
+        note: str,
+        data: Mapping[str, str],
+        **changes: Any,
+    ) -> Incident:
+        next_state = TRANSITIONS[kind].get(self.state)
+        if next_state is None:
+            raise IllegalTransition(
+                f"cannot {_VERBS.get(kind, kind.value)} {self.key}: it is {self.state.value}"
+            )
+        actor = _required(actor, "an actor")
+        event = TimelineEvent(at, kind, actor, note.strip(), data)
+        return replace(self, state=next_state, timeline=(*self.timeline, event), **changes)
+
+
+def _required(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(f"this needs {what}")
+    return value

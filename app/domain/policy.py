@@ -1,0 +1,69 @@
+"""Operational policies: SLA contracts per tier, escalation timers, maintenance windows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+from app.domain.catalog import Catalog
+from app.domain.incident import EscalationTier
+from app.domain.severity import Severity
+from app.domain.sla import SlaPolicy
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceWindow:
+    """A planned window in which a customer's (or one service's) alerts are expected.
+
+    Attributes:
+        customer: customer id; `service` narrows it to one service when set.
+        starts, ends: the window (UTC).
+        reason: shown beside every alert it suppresses.
+    """
+
+    customer: str
+    starts: datetime
+    ends: datetime
+    reason: str
+    service: str | None = None
+
+    def covers(self, customer: str | None, service: str | None, at: datetime) -> bool:
+        if customer != self.customer or not self.starts <= at < self.ends:
+            return False
+        return self.service is None or self.service == service
+
+
+@dataclass(frozen=True, slots=True)
+class Policies:
+    """Everything policies.yaml decides.
+
+    Attributes:
+        contracts: SLA contract per customer tier.
+        default_contract: contract for customers whose tier has none (or unknown customers).
+        escalation: per severity, time in a tier before moving up.
+        maintenance: planned windows.
+        watch_window: how long a resolved incident stays on the wall, watched for recurrence.
+    """
+
+    contracts: Mapping[str, SlaPolicy]
+    default_contract: str
+    escalation: Mapping[Severity, Mapping[EscalationTier, timedelta]] = field(default_factory=dict)
+    maintenance: tuple[MaintenanceWindow, ...] = ()
+    watch_window: timedelta = timedelta(minutes=30)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "contracts", MappingProxyType(dict(self.contracts)))
+        object.__setattr__(self, "escalation", MappingProxyType(dict(self.escalation)))
+        if self.default_contract not in self.contracts:
+            raise ValueError(
+                f"default_contract {self.default_contract!r} is not among the contracts "
+                f"({', '.join(sorted(self.contracts))})"
+            )
+
+    def contract_for(self, customer: str | None, catalog: Catalog) -> SlaPolicy:
+        known = catalog.customer(customer)
+        if known is not None and known.tier in self.contracts:
+            return self.contracts[known.tier]
+        return self.contracts[self.default_contract]
