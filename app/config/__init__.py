@@ -1,0 +1,16 @@
+"""Reading what users write: the TOML config, the catalog and policy YAML, with precise errors."""
+
+from app.config.catalog import load_catalog
+from app.config.errors import ConfigError
+from app.config.policies import load_policies
+from app.config.settings import Config, SourceConfig, TicketingConfig, load_config
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "SourceConfig",
+    "TicketingConfig",
+    "load_catalog",
+    "load_config",
+    "load_policies",
+]

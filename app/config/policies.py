@@ -1,0 +1,213 @@
+"""Load policies.yaml (SLA contracts, escalation timers, maintenance) over the built-in defaults."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from app.config.errors import ConfigError
+from app.config.yaml_lines import Fields, LineDict, load_yaml, read_yaml_file
+from app.domain.incident import EscalationTier
+from app.domain.policy import MaintenanceWindow, Policies
+from app.domain.severity import Severity
+from app.domain.sla import ALWAYS, Calendar, SlaPolicy, SlaTarget
+from app.domain.timestamps import parse_duration
+from app.resources import read_text
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_BUILT_IN = "<built-in policies>"
+
+
+def load_policies(path: Path | None = None) -> Policies:
+    """The built-in policies, with the user's file (if any) laid over them by name."""
+    document = load_yaml(read_text("policies", "default.yaml"), _BUILT_IN)
+    source: Path | str = _BUILT_IN
+    if path is not None:
+        user = read_yaml_file(path)
+        if user is not None:
+            Fields(user, path, "").check_keys(
+                {
+                    "contracts",
+                    "escalation",
+                    "maintenance",
+                    "default_contract",
+                    "watch_window",
+                    "schema_version",
+                }
+            )
+            document = _overlay(document, user)
+            source = path
+    return parse_policies(document, source)
+
+
+def parse_policies_text(text: str, path: Path | str | None = None) -> Policies:
+    base = load_yaml(read_text("policies", "default.yaml"), _BUILT_IN)
+    return parse_policies(_overlay(base, load_yaml(text, path) or {}), path)
+
+
+def _overlay(base: dict[str, Any], user: dict[str, Any]) -> LineDict:
+    merged = LineDict(base)
+    merged.line = getattr(user, "line", None)
+    merged.key_lines = dict(getattr(user, "key_lines", {}))
+    for key in ("contracts", "escalation"):
+        if isinstance(user.get(key), dict):
+            table = LineDict(base.get(key) or {})
+            table.line = getattr(user[key], "line", None)
+            table.key_lines = dict(getattr(user[key], "key_lines", {}))
+            table.update(user[key])
+            merged[key] = table
+    for key in ("maintenance", "default_contract", "watch_window", "schema_version"):
+        if key in user:
+            merged[key] = user[key]
+    if "contracts" in user and not isinstance(user["contracts"], dict):
+        merged["contracts"] = user["contracts"]
+    return merged
+
+
+def parse_policies(document: Any, path: Path | str | None) -> Policies:
+    root = Fields(document or {}, path, "")
+    contracts_fields = root.child("contracts", {})
+    assert contracts_fields is not None
+    contracts: dict[str, SlaPolicy] = {}
+    for name, body in contracts_fields.mapping.items():
+        contracts[name] = _contract(
+            name, Fields(body, path, f"contracts.{name}", contracts_fields.line_of(name))
+        )
+    escalation: dict[Severity, dict[EscalationTier, timedelta]] = {}
+    escalation_fields = root.child("escalation", {})
+    assert escalation_fields is not None
+    for key, body in escalation_fields.mapping.items():
+        severity = _severity(escalation_fields, key)
+        tiers = Fields(body, path, f"escalation.{key}", escalation_fields.line_of(key))
+        tiers.check_keys({tier.value for tier in EscalationTier})
+        escalation[severity] = {
+            EscalationTier(tier): _duration(tiers, tier) for tier in tiers.mapping
+        }
+    maintenance = tuple(
+        _maintenance(Fields(item, path, f"maintenance[{index}]", root.line_of("maintenance")))
+        for index, item in enumerate(root.mapping.get("maintenance") or [])
+    )
+    default_contract = root.text("default_contract", "standard") or "standard"
+    if default_contract not in contracts:
+        raise root.error("default_contract", f"no contract named {default_contract!r}")
+    return Policies(
+        contracts=contracts,
+        default_contract=default_contract,
+        escalation=escalation,
+        maintenance=maintenance,
+        watch_window=_duration(root, "watch_window")
+        if "watch_window" in root.mapping
+        else timedelta(minutes=30),
+    )
+
+
+def _severity(fields: Fields, key: str) -> Severity:
+    try:
+        return Severity.parse(key)
+    except ValueError as error:
+        raise fields.error(key, str(error)) from None
+
+
+def _duration(fields: Fields, key: str) -> timedelta:
+    try:
+        return parse_duration(fields.mapping[key])
+    except (ValueError, TypeError) as error:
+        raise fields.error(key, str(error)) from None
+
+
+def _contract(name: str, fields: Fields) -> SlaPolicy:
+    fields.check_keys({"calendar", *(s.value for s in Severity)})
+    targets: dict[Severity, SlaTarget] = {}
+    for severity in Severity:
+        body = fields.child(severity.value)
+        if body is None:
+            continue
+        body.check_keys({"response", "resolve"})
+        body.require("response")
+        body.require("resolve")
+        targets[severity] = SlaTarget(_duration(body, "response"), _duration(body, "resolve"))
+    if not targets:
+        raise fields.error(None, "a contract needs targets for at least one of P1..P4")
+    return SlaPolicy(name=name, targets=targets, calendar=_calendar(fields))
+
+
+def _calendar(fields: Fields) -> Calendar:
+    value = fields.mapping.get("calendar", "24x7")
+    if value in ("24x7", "24/7", None):
+        return ALWAYS
+    if not isinstance(value, dict):
+        raise fields.error("calendar", "expected 24x7 or {timezone, hours, days, holidays}")
+    body = Fields(value, fields.path, fields.field("calendar"), fields.line_of("calendar"))
+    body.check_keys({"timezone", "hours", "days", "holidays"})
+    hours = body.text("hours", "09:00-17:00") or ""
+    try:
+        opens_text, closes_text = hours.split("-")
+        opens, closes = (
+            time.fromisoformat(opens_text.strip()),
+            time.fromisoformat(closes_text.strip()),
+        )
+    except ValueError:
+        raise body.error("hours", f"expected HH:MM-HH:MM, got {hours!r}") from None
+    try:
+        return Calendar(
+            timezone=body.text("timezone", required=True),
+            opens=opens,
+            closes=closes,
+            weekdays=_weekdays(body),
+            holidays=frozenset(_holiday(body, item) for item in body.mapping.get("holidays") or []),
+        )
+    except (ValueError, KeyError) as error:  # ZoneInfoNotFoundError is a KeyError
+        raise body.error(None, f"bad calendar: {error}") from None
+
+
+def _weekdays(body: Fields) -> frozenset[int]:
+    text = (body.text("days", "mon-fri") or "").lower()
+    days: set[int] = set()
+    for part in text.split(","):
+        bounds = [p.strip()[:3] for p in part.split("-")]
+        if not all(b in _WEEKDAYS for b in bounds) or len(bounds) > 2:
+            raise body.error("days", f"expected days like mon-fri or mon,wed,fri, got {text!r}")
+        first, last = _WEEKDAYS.index(bounds[0]), _WEEKDAYS.index(bounds[-1])
+        days.update(
+            range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
+        )
+    return frozenset(days)
+
+
+def _holiday(body: Fields, item: Any) -> date:
+    if isinstance(item, date) and not isinstance(item, datetime):
+        return item
+    try:
+        return date.fromisoformat(str(item))
+    except ValueError:
+        raise body.error("holidays", f"expected dates like 2026-12-25, got {item!r}") from None
+
+
+def _maintenance(fields: Fields) -> MaintenanceWindow:
+    fields.check_keys({"customer", "service", "from", "to", "reason"})
+    starts, ends = _instant(fields, "from"), _instant(fields, "to")
+    if ends <= starts:
+        raise fields.error("to", "a maintenance window must end after it starts")
+    return MaintenanceWindow(
+        customer=fields.text("customer", required=True) or "",
+        service=fields.text("service"),
+        starts=starts,
+        ends=ends,
+        reason=fields.text("reason", "maintenance") or "maintenance",
+    )
+
+
+def _instant(fields: Fields, key: str) -> datetime:
+    value = fields.require(key)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise fields.error(key, f"expected an ISO 8601 time, got {value!r}") from None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise fields.error(key, "expected an ISO 8601 time with a time zone (e.g. ...Z)")
+    return value
+
+
+__all__ = ["ConfigError", "load_policies", "parse_policies", "parse_policies_text"]

@@ -1,0 +1,1 @@
+"""Data files shipped with NOC Console: demo estate, default policies, runbooks, icons."""

@@ -1,0 +1,143 @@
+"""Catalog and policy YAML: the documented shapes load, mistakes name their line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from app.config import ConfigError, load_catalog, load_policies
+from app.config.catalog import parse_catalog_text
+from app.config.policies import parse_policies_text
+from app.domain.severity import Impact, Severity
+
+CATALOG = """\
+customers:
+  - id: acme
+    name: ACME Retail
+    tier: gold
+services:
+  - id: acme-db
+    customer: acme
+    name: Orders database
+    owner: dba-team
+    depends_on: []
+    impact: high
+  - id: acme-api
+    customer: acme
+    name: Orders API
+    owner: app-team
+    depends_on: [acme-db]
+"""
+
+
+def test_documented_catalog_loads(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(CATALOG)
+    catalog = load_catalog(path)
+    assert catalog.customers["acme"].tier == "gold"
+    assert catalog.services["acme-api"].depends_on == ("acme-db",)
+    assert catalog.services["acme-db"].impact is Impact.HIGH
+    assert catalog.dependants("acme-db") == ("acme-api",)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "customers: [{id: a}]\nservices:\n  - {id: s, customer: a, depends_on: [nope]}\n",
+            r":3: services\[0\]: .*unknown service 'nope'",
+        ),
+        (
+            "services:\n  - id: s\n    customer: a\n    colour: red\n",
+            r":4: services\[0\].colour: unknown field",
+        ),
+        (
+            "services:\n  - {id: a, customer: c, depends_on: [b]}\n  - {id: b, customer: c, depends_on: [a]}\n",
+            r"dependency cycle",
+        ),
+        (
+            "services:\n  - {id: a, customer: c, impact: huge}\n",
+            r":2: services\[0\].impact: unknown impact",
+        ),
+        ("services:\n  - {customer: c}\n", r":2: services\[0\]: missing field 'id'"),
+        ("customers: [\n", r"catalog.yaml:\d+: YAML syntax"),
+    ],
+)
+def test_catalog_errors(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected):
+        parse_catalog_text(text, "catalog.yaml")
+
+
+def test_built_in_policies_follow_msp_practice() -> None:
+    policies = load_policies()
+    gold = policies.contracts["gold"]
+    assert gold.targets[Severity.P1].response == timedelta(minutes=15)
+    assert gold.targets[Severity.P1].resolve == timedelta(hours=4)
+    assert policies.contracts["bronze"].calendar.timezone == "Europe/London"
+    assert policies.default_contract == "standard"
+
+
+def test_user_policies_override_by_name_and_add_maintenance(tmp_path: Path) -> None:
+    path = tmp_path / "policies.yaml"
+    path.write_text(
+        "contracts:\n"
+        "  gold:\n"
+        "    calendar: 24x7\n"
+        "    P1: {response: 10m, resolve: 2h}\n"
+        "escalation:\n"
+        "  P1: {L1: 5m, L2: 15m, L3: 30m}\n"
+        "maintenance:\n"
+        "  - {customer: acme, service: acme-db, from: 2026-11-29T22:00:00Z,"
+        ' to: 2026-11-30T02:00:00Z, reason: "DB patching"}\n'
+    )
+    policies = load_policies(path)
+    assert policies.contracts["gold"].targets[Severity.P1].response == timedelta(minutes=10)
+    assert Severity.P2 not in policies.contracts["gold"].targets
+    assert "silver" in policies.contracts  # built-in contracts stay
+    (window,) = policies.maintenance
+    assert window.covers("acme", "acme-db", datetime(2026, 11, 29, 23, 0, tzinfo=UTC))
+    assert not window.covers("acme", "acme-api", datetime(2026, 11, 29, 23, 0, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "contracts:\n  gold:\n    P1: {response: soon, resolve: 4h}\n",
+            r":3: contracts.gold.P1.response: not a duration",
+        ),
+        (
+            "contracts:\n  gold:\n    P1: {response: 15m}\n",
+            r":3: contracts.gold.P1: missing field 'resolve'",
+        ),
+        (
+            "contracts:\n  gold:\n    P7: {response: 1m, resolve: 1h}\n",
+            r":3: contracts.gold.P7: unknown field",
+        ),
+        ("escalation:\n  P1: {L4: 5m}\n", r":2: escalation.P1.L4: unknown field"),
+        (
+            (
+                "contracts:\n  x:\n    calendar: {timezone: Mars/Base, hours: 08:00-18:00}\n"
+                "    P1: {response: 1h, resolve: 1d}\n"
+            ),
+            r"contracts.x.calendar: bad calendar",
+        ),
+        (
+            (
+                "contracts:\n  x:\n    calendar: {timezone: UTC, hours: '18:00-08:00'}\n"
+                "    P1: {response: 1h, resolve: 1d}\n"
+            ),
+            r"close after they open",
+        ),
+        (
+            "maintenance:\n  - {customer: a, from: 2026-11-29T22:00:00Z, to: 2026-11-29T21:00:00Z}\n",
+            r"maintenance\[0\].to: .*end after",
+        ),
+        ("default_contract: platinum\n", r":1: default_contract: no contract named 'platinum'"),
+    ],
+)
+def test_policy_errors(text: str, expected: str) -> None:
+    with pytest.raises(ConfigError, match=expected):
+        parse_policies_text(text, "policies.yaml")
