@@ -1,0 +1,293 @@
+"""Incidents and their timelines in and out of storage, with optimistic version checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.domain.incident import (
+    ACTIVE_STATES,
+    EscalationTier,
+    EventKind,
+    Incident,
+    IncidentState,
+    TimelineEvent,
+)
+from app.domain.severity import Severity
+from app.store.errors import IncidentConflict, IncidentNotFound
+from app.store.tables import EVENTS, INCIDENTS, EventRow, IncidentRow
+from app.store.types import to_millis
+
+_ACTIVE = [state.value for state in ACTIVE_STATES]
+_CHUNK = 500  # ids per IN (...) so SQLite's variable limit is never reached
+
+
+class IncidentRepository:
+    """Reads and writes incidents within the caller's session (the caller owns the transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # ------------------------------------------------------------------ writes
+
+    def add(self, incident: Incident, now: datetime) -> Incident:
+        """Store a new incident and its timeline; returns it with its id and version."""
+        return self.add_many([incident], now)[0]
+
+    def add_many(self, incidents: Sequence[Incident], now: datetime) -> list[Incident]:
+        """Store new incidents: one cached INSERT per incident, their events in one batch.
+
+        Statements go through the Core table with bound parameters, so SQLAlchemy compiles
+        them once; the ORM entity path recompiled per row and took most of a storm's poll.
+        """
+        connection = self.session.connection()
+        stored: list[Incident] = []
+        events: list[dict[str, Any]] = []
+        for incident in incidents:
+            values = _columns(incident)
+            values["updated_at"] = now
+            values["version"] = 1
+            row_id = connection.execute(_INSERT_INCIDENT, values).scalar_one()
+            events.extend(_event_rows(row_id, incident.timeline))
+            stored.append(replace(incident, id=row_id, version=1))
+        if events:
+            connection.execute(_INSERT_EVENT, events)
+        return stored
+
+    def save(self, before: Incident, after: Incident, now: datetime) -> Incident:
+        """Write `after` over `before` if nobody changed it meanwhile; append the new events.
+
+        Raises IncidentConflict (with the stored incident) when the stored version moved.
+        """
+        if before.id is None or before.id != after.id:
+            raise ValueError("save() needs the stored incident and its changed snapshot")
+        known = len(before.timeline)
+        # checked before the UPDATE, so a refused save leaves nothing behind in the session
+        if after.timeline[:known] != before.timeline:
+            raise ValueError("a saved incident may only append to its timeline")
+        values = _columns(after)
+        values.pop("uid")
+        values["updated_at"] = now
+        values["version"] = before.version + 1
+        values["b_id"] = before.id
+        values["b_version"] = before.version
+        result = self.session.connection().execute(_UPDATE_INCIDENT, values)
+        if result.rowcount != 1:
+            current = self.find(before.id)
+            if current is None:
+                raise IncidentNotFound(f"{before.key} no longer exists")
+            last = current.timeline[-1] if current.timeline else None
+            who = f" ({last.actor} {last.kind.value.replace('_', ' ')} it)" if last else ""
+            raise IncidentConflict(
+                f"{before.key} was changed by someone else{who}; it has been reloaded, "
+                "please check it and try again",
+                current,
+            )
+        self._add_events(before.id, after.timeline[known:])
+        return replace(after, version=before.version + 1)
+
+    def _add_events(self, incident_id: int, events: Iterable[TimelineEvent]) -> None:
+        rows = _event_rows(incident_id, events)
+        if rows:
+            self.session.connection().execute(_INSERT_EVENT, rows)
+
+    # ------------------------------------------------------------------ reads
+
+    def get(self, incident_id: int) -> Incident:
+        incident = self.find(incident_id)
+        if incident is None:
+            raise IncidentNotFound(f"no incident INC-{incident_id:06d}")
+        return incident
+
+    def find(self, incident_id: int) -> Incident | None:
+        found = self.by_ids([incident_id])
+        return found[0] if found else None
+
+    def by_ids(self, ids: Iterable[int]) -> list[Incident]:
+        wanted = list(dict.fromkeys(ids))
+        rows: list[Row[Any]] = []
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows.extend(self.session.execute(select(INCIDENTS).where(IncidentRow.id.in_(chunk))))
+        return self._hydrate(rows)
+
+    def by_uid(self, uid: str) -> Incident | None:
+        rows = list(self.session.execute(select(INCIDENTS).where(IncidentRow.uid == uid)))
+        found = self._hydrate(rows)
+        return found[0] if found else None
+
+    def active_by_group(self, group_keys: Iterable[str]) -> dict[str, Incident]:
+        """The newest active incident of each group key."""
+        keys = list(set(group_keys))
+        rows: list[Row[Any]] = []
+        for start in range(0, len(keys), _CHUNK):
+            rows.extend(
+                self.session.execute(
+                    select(INCIDENTS)
+                    .where(IncidentRow.group_key.in_(keys[start : start + _CHUNK]))
+                    .where(IncidentRow.state.in_(_ACTIVE))
+                    .order_by(IncidentRow.id)
+                )
+            )
+        return {incident.group_key: incident for incident in self._hydrate(rows)}
+
+    def latest_by_group(self, group_keys: Iterable[str]) -> dict[str, tuple[int, datetime]]:
+        """The newest incident (id, detected_at) of each group key, whatever its state."""
+        keys = list(set(group_keys))
+        newest: dict[str, int] = {}
+        for start in range(0, len(keys), _CHUNK):
+            query = (
+                select(IncidentRow.group_key, func.max(IncidentRow.id))
+                .where(IncidentRow.group_key.in_(keys[start : start + _CHUNK]))
+                .group_by(IncidentRow.group_key)
+            )
+            newest.update({key: int(max_id) for key, max_id in self.session.execute(query)})
+        found: dict[str, tuple[int, datetime]] = {}
+        ids = list(newest.values())
+        for start in range(0, len(ids), _CHUNK):
+            detected = select(IncidentRow.group_key, IncidentRow.id, IncidentRow.detected_at).where(
+                IncidentRow.id.in_(ids[start : start + _CHUNK])
+            )
+            found.update({key: (row_id, at) for key, row_id, at in self.session.execute(detected)})
+        return found
+
+    def wall_versions(self, now: datetime, watch_window: timedelta) -> dict[int, int]:
+        """id -> version of every incident the wall shows: active, or resolved within the window."""
+        since = to_millis(now - watch_window)
+        query = select(IncidentRow.id, IncidentRow.version).where(
+            or_(
+                IncidentRow.state.in_(_ACTIVE),
+                and_(
+                    IncidentRow.state == IncidentState.RESOLVED.value,
+                    IncidentRow.resolved_at >= since,
+                ),
+            )
+        )
+        return {int(row.id): int(row.version) for row in self.session.execute(query)}
+
+    def listing(self, *, include_closed: bool, limit: int | None = None) -> list[Incident]:
+        query = select(INCIDENTS)
+        if not include_closed:
+            query = query.where(
+                IncidentRow.state.notin_(
+                    [IncidentState.CLOSED.value, IncidentState.FALSE_POSITIVE.value]
+                )
+            )
+        query = query.order_by(IncidentRow.id.desc())
+        if limit is not None:
+            query = query.limit(limit)
+        return self._hydrate(list(self.session.execute(query)))
+
+    def count(self) -> int:
+        return int(self.session.execute(select(func.count()).select_from(IncidentRow)).scalar_one())
+
+    def _hydrate(self, rows: Sequence[Row[Any]]) -> list[Incident]:
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        events: dict[int, list[TimelineEvent]] = {incident_id: [] for incident_id in ids}
+        for start in range(0, len(ids), _CHUNK):
+            query = (
+                select(EVENTS)
+                .where(EventRow.incident_id.in_(ids[start : start + _CHUNK]))
+                .order_by(EventRow.incident_id, EventRow.id)
+            )
+            for event in self.session.execute(query):
+                events[event.incident_id].append(
+                    TimelineEvent(
+                        at=event.at,
+                        kind=EventKind(event.kind),
+                        actor=event.actor,
+                        note=event.note,
+                        data=event.data or {},
+                    )
+                )
+        return [_incident(row, tuple(events[row.id])) for row in rows]
+
+
+_INSERT_INCIDENT = insert(INCIDENTS).returning(INCIDENTS.c.id)
+_INSERT_EVENT = insert(EVENTS)
+_UPDATE_INCIDENT = (
+    update(INCIDENTS)
+    .where(INCIDENTS.c.id == bindparam("b_id"), INCIDENTS.c.version == bindparam("b_version"))
+    .values({c.name: bindparam(c.name) for c in INCIDENTS.c if c.name not in ("id", "uid")})
+)
+
+
+def _event_rows(incident_id: int, events: Iterable[TimelineEvent]) -> list[dict[str, Any]]:
+    return [
+        {
+            "incident_id": incident_id,
+            "at": event.at,
+            "kind": event.kind.value,
+            "actor": event.actor,
+            "note": event.note,
+            "data": dict(event.data),
+        }
+        for event in events
+    ]
+
+
+def _columns(incident: Incident) -> dict[str, Any]:
+    return {
+        "uid": incident.uid,
+        "title": incident.title,
+        "customer": incident.customer,
+        "services": list(incident.services),
+        "root_service": incident.root_service,
+        "severity": incident.severity.value,
+        "state": incident.state.value,
+        "tier": incident.tier.value,
+        "owner": incident.owner,
+        "flags": sorted(incident.flags),
+        "started_at": incident.started_at,
+        "detected_at": incident.detected_at,
+        "acknowledged_at": incident.acknowledged_at,
+        "resolved_at": incident.resolved_at,
+        "closed_at": incident.closed_at,
+        "response_due": incident.response_due,
+        "resolve_due": incident.resolve_due,
+        "alert_count": incident.alert_count,
+        "sources": list(incident.sources),
+        "ticket": incident.ticket,
+        "rca": incident.rca,
+        "group_key": incident.group_key,
+        "recurrence_of": incident.recurrence_of,
+    }
+
+
+def _incident(row: Row[Any], timeline: tuple[TimelineEvent, ...]) -> Incident:
+    """Rows are read through the Core table to skip the ORM's per-row identity bookkeeping."""
+    return Incident(
+        id=row.id,
+        uid=row.uid,
+        title=row.title,
+        customer=row.customer,
+        services=tuple(row.services or ()),
+        root_service=row.root_service,
+        severity=Severity(row.severity),
+        state=IncidentState(row.state),
+        tier=EscalationTier(row.tier),
+        owner=row.owner,
+        flags=frozenset(row.flags or ()),
+        started_at=row.started_at,
+        detected_at=row.detected_at,
+        acknowledged_at=row.acknowledged_at,
+        resolved_at=row.resolved_at,
+        closed_at=row.closed_at,
+        response_due=row.response_due,
+        resolve_due=row.resolve_due,
+        alert_count=row.alert_count,
+        sources=tuple(row.sources or ()),
+        ticket=row.ticket,
+        rca=row.rca,
+        group_key=row.group_key,
+        recurrence_of=row.recurrence_of,
+        timeline=timeline,
+        version=row.version,
+    )

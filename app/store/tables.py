@@ -1,0 +1,130 @@
+"""The tables, as SQLAlchemy 2 typed ORM classes. Schema changes go through Alembic revisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.store.types import UtcMillis
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcMillis(), dict[str, Any]: JSON(), list[str]: JSON()}  # noqa: RUF012
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    customer: Mapped[str | None] = mapped_column(String(128), index=True)
+    services: Mapped[list[str]]
+    root_service: Mapped[str | None] = mapped_column(String(128))
+    severity: Mapped[str] = mapped_column(String(2))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    tier: Mapped[str] = mapped_column(String(4))
+    owner: Mapped[str | None] = mapped_column(String(128))
+    flags: Mapped[list[str]]
+    started_at: Mapped[datetime]
+    detected_at: Mapped[datetime] = mapped_column(index=True)
+    acknowledged_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    response_due: Mapped[datetime | None]
+    resolve_due: Mapped[datetime | None]
+    alert_count: Mapped[int] = mapped_column(Integer, default=0)
+    sources: Mapped[list[str]]
+    ticket: Mapped[str | None] = mapped_column(String(64))
+    rca: Mapped[str | None] = mapped_column(Text)
+    group_key: Mapped[str] = mapped_column(String(512), index=True)
+    recurrence_of: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
+
+
+class EventRow(Base):
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]]
+
+
+class AlertRow(Base):
+    """One alert occurrence; a fingerprint firing again after resolution is a new row."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(8))
+    alertname: Mapped[str] = mapped_column(String(256))
+    customer: Mapped[str | None] = mapped_column(String(128))
+    service: Mapped[str | None] = mapped_column(String(128))
+    severity: Mapped[str] = mapped_column(String(2))
+    labels: Mapped[dict[str, Any]]
+    annotations: Mapped[dict[str, Any]]
+    generator_url: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+
+    __table_args__ = (
+        # identity of an open alert: one firing row per source and fingerprint
+        Index(
+            "uq_alerts_firing",
+            "source",
+            "fingerprint",
+            unique=True,
+            sqlite_where=text("status = 'firing'"),
+            postgresql_where=text("status = 'firing'"),
+        ),
+        Index("ix_alerts_source_status", "source", "status"),
+    )
+
+
+class SourceHealthRow(Base):
+    __tablename__ = "source_health"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    error_class: Mapped[str | None] = mapped_column(String(32))
+    last_attempt: Mapped[datetime | None]
+    last_success: Mapped[datetime | None]
+    alert_count: Mapped[int] = mapped_column(Integer, default=0)
+    stale_since: Mapped[datetime | None]
+
+
+# Typed handles on the Core tables, for the bulk paths that bypass the ORM unit of work.
+INCIDENTS = cast("Table", IncidentRow.__table__)
+EVENTS = cast("Table", EventRow.__table__)
+ALERTS = cast("Table", AlertRow.__table__)
+SOURCE_HEALTH = cast("Table", SourceHealthRow.__table__)
