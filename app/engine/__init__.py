@@ -1,0 +1,1 @@
+"""Deterministic triage over domain objects: grouping, severity, SLA targets. `now` is an argument."""
