@@ -35,7 +35,7 @@ $(CORE_VENV)/bin/.installed: pyproject.toml scripts/find-python
 	@touch $@
 
 test-core: $(CORE_VENV)/bin/.installed
-	$(CORE_VENV)/bin/python -m pytest -c tests/app/core-only.ini tests/app
+	$(CORE_VENV)/bin/python -m pytest -c tests/app/core-only.ini --rootdir=. --confcutdir=. tests/app
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

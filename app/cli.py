@@ -1,0 +1,380 @@
+"""The `noc-console` command: the GUI by default, and the scriptable commands of FORMATS.md."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from app import __version__
+from app.config import Config, ConfigError, load_config
+from app.domain.errors import DomainError
+from app.domain.timestamps import iso_z, parse_duration
+from app.history import HistoryError
+from app.json_shapes import incident_json, poll_json, source_json
+from app.logs import configure as configure_logging
+from app.paths import default_config_file
+from app.secrets import SecretUnavailable, delete_secret, set_secret
+from app.store import StoreError
+
+EXIT_USAGE = 2
+# errors a user can fix: one line naming what is wrong, exit 2, no traceback
+USER_ERRORS = (ConfigError, StoreError, DomainError, HistoryError, SecretUnavailable)
+
+
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    default = None if top else argparse.SUPPRESS
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        default=default,
+        help="config file (default: noc-console.toml in the user config folder; none: demo)",
+    )
+    parser.add_argument("--db", metavar="URL", default=default, help="SQLAlchemy database URL")
+    parser.add_argument("-v", "--verbose", action="count", default=0 if top else argparse.SUPPRESS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="noc-console", description="NOC Console: incident wall, triage and SLA console."
+    )
+    _common(parser, top=True)
+    parser.add_argument("--wall", action="store_true", help="open wall mode, full screen")
+    parser.add_argument("--version", action="version", version=f"noc-console {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        _common(sub, top=False)
+        return sub
+
+    poll = command("poll", "poll every source, apply the engine, store")
+    poll.add_argument(
+        "--once", action="store_true", help="poll once and exit (default: keep polling)"
+    )
+    poll.add_argument("--json", action="store_true", help="one JSON document (per poll)")
+
+    incidents = command("incidents", "open incidents (or all), most urgent first")
+    incidents.add_argument("--json", action="store_true")
+    incidents.add_argument(
+        "--all", action="store_true", help="include closed and false-positive incidents"
+    )
+
+    sources = command("sources", "each source's health: ok, error, last success")
+    sources.add_argument("--json", action="store_true")
+
+    shot = command("screenshot", "poll once and render a view offscreen to PNG")
+    shot.add_argument("out", type=Path, metavar="OUT.png")
+    shot.add_argument("--view", choices=("operator", "wall", "charts"), default="operator")
+    shot.add_argument("--size", default="1600x900", metavar="WxH")
+
+    database = command("db", "database maintenance")
+    database.add_argument(
+        "action",
+        choices=("upgrade", "backup"),
+        help="upgrade: apply migrations; backup: SQLite copy",
+    )
+
+    metrics = command("metrics", "MTTD, MTTA, MTTR, SLA compliance, recurrence")
+    metrics.add_argument("--json", action="store_true")
+    metrics.add_argument(
+        "--since", default="30d", help="period up to now, e.g. 30d, 12w (default 30d)"
+    )
+    metrics.add_argument(
+        "--from", dest="start", metavar="DATE", help="period start (YYYY-MM-DD, UTC)"
+    )
+    metrics.add_argument(
+        "--to", dest="end", metavar="DATE", help="period end, exclusive (YYYY-MM-DD, UTC)"
+    )
+    metrics.add_argument("--customer")
+    metrics.add_argument("--severity", choices=("P1", "P2", "P3", "P4"))
+
+    export = command("export", "write incidents with their timelines as JSON Lines")
+    export.add_argument("file", type=Path)
+    load = command("import", "load incidents with their timelines from JSON Lines")
+    load.add_argument("file", type=Path)
+
+    secrets = command("secrets", "store or delete a source's secret in the OS keyring")
+    secrets.add_argument("action", choices=("set", "delete"))
+    secrets.add_argument("name", help="the source or ticketing entry's name")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    gui = args.command is None
+    configure_logging(args.verbose, to_file=gui or (args.command == "poll" and not args.once))
+    try:
+        return _dispatch(args, gui)
+    except USER_ERRORS as error:
+        message = str(error)
+        if gui:
+            _show_gui_error(message)
+        print(f"noc-console: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _show_gui_error(message: str) -> None:
+    try:
+        from ui.app import show_fatal_error
+
+        show_fatal_error(message)
+    except Exception as error:  # noqa: BLE001 - no display: the stderr line is enough
+        print(f"noc-console: (no dialog: {error})", file=sys.stderr)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    path = args.config
+    if path is None and default_config_file().exists():
+        path = default_config_file()
+    return load_config(path)
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from app.console import Console
+
+    return Console.open(_config(args), database_url=args.db)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _dispatch(args: argparse.Namespace, gui: bool) -> int:
+    if gui:
+        console = _open(args)
+        from ui.app import route_qt_messages_to_logging, run
+
+        route_qt_messages_to_logging()
+        return run(console, wall=args.wall)
+    if args.command == "secrets":
+        return _secrets(args)
+    if args.command == "screenshot":
+        size = _size(args.size)
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # works on a machine with no display
+        console = _open(args)
+        try:
+            now = _now()
+            console.poll_once(now)
+            from ui.app import route_qt_messages_to_logging
+            from ui.screenshot import render
+
+            route_qt_messages_to_logging()
+            render(console, args.out, view=args.view, size=size, now=now)
+        finally:
+            console.shutdown()
+        print(args.out)
+        return 0
+    console = _open(args)
+    try:
+        handler = _HANDLERS[args.command]
+        return int(handler(console, args))
+    finally:
+        console.shutdown()
+
+
+def _size(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{2,5})x(\d{2,5})", text)
+    if not match:
+        raise ConfigError(f"expected WIDTHxHEIGHT like 1600x900, got {text!r}", field="--size")
+    return int(match.group(1)), int(match.group(2))
+
+
+def _poll(console: Any, args: argparse.Namespace) -> int:
+    while True:
+        changes = console.poll_once(_now())
+        if args.json:
+            print(json.dumps(poll_json(changes)), flush=True)
+        else:
+            states = ", ".join(
+                f"{h.name} {h.status.value}" + (f" ({h.error})" if h.error else "")
+                for h in changes.sources
+            )
+            print(
+                f"{iso_z(changes.at)} alerts {changes.alerts}, opened {changes.opened}, "
+                f"updated {changes.updated}, resolved {changes.resolved}; {states}",
+                flush=True,
+            )
+        if args.once:
+            return 0
+        time.sleep(console.poll_interval.total_seconds())
+
+
+def _incidents(console: Any, args: argparse.Namespace) -> int:
+    found = console.incidents(include_closed=args.all)
+    if args.json:
+        print(json.dumps([incident_json(i) for i in found]))
+        return 0
+    now = _now()
+    for incident in found:
+        deadline = incident.next_deadline
+        clock = ""
+        if deadline is not None:
+            left = deadline - now
+            clock = f"{incident.running_clock} {'overdue ' if left < timedelta(0) else ''}{abs(left)}".split(
+                "."
+            )[0]
+        print(
+            f"{incident.key}  {incident.severity.value}  {incident.state.value:<14} {incident.tier.value:<3} "
+            f"{incident.customer or '-':<10} {', '.join(incident.services) or '-':<24} {incident.title}  {clock}"
+        )
+    if not found:
+        print("no open incidents")
+    return 0
+
+
+def _sources(console: Any, args: argparse.Namespace) -> int:
+    health = console.stored_source_health()
+    if args.json:
+        print(json.dumps([source_json(h) for h in health]))
+        return 0
+    for item in health:
+        line = (
+            f"{item.name:<16} {item.kind:<12} {item.status.value:<12} alerts {item.alert_count:<5}"
+        )
+        line += f" last success {iso_z(item.last_success) or 'never'}"
+        if item.error:
+            line += f"  error: {item.error}"
+        print(line)
+    return 0
+
+
+def _db(console: Any, args: argparse.Namespace) -> int:
+    database = console.database
+    if args.action == "upgrade":
+        database.migrate()  # Console.open already migrated; this reports where it stands
+        print(f"{database.display_url}: schema {database.check_version()}")
+        if database.backup_path:
+            print(f"backup before the upgrade: {database.backup_path}")
+        return 0
+    print(database.backup())
+    return 0
+
+
+def _period(args: argparse.Namespace, now: datetime) -> tuple[datetime, datetime]:
+    def day(text: str, name: str) -> datetime:
+        try:
+            return (
+                datetime.fromisoformat(text).replace(tzinfo=UTC)
+                if "T" not in text
+                else datetime.fromisoformat(text)
+            )
+        except ValueError:
+            raise ConfigError(
+                f"expected a date like 2026-11-01, got {text!r}", field=name
+            ) from None
+
+    if args.start or args.end:
+        start = day(args.start, "--from") if args.start else datetime(1970, 1, 1, tzinfo=UTC)
+        end = day(args.end, "--to") if args.end else now
+        return start, end
+    try:
+        return now - parse_duration(args.since), now
+    except ValueError as error:
+        raise ConfigError(str(error), field="--since") from None
+
+
+def _metrics(console: Any, args: argparse.Namespace) -> int:
+    now = _now()
+    start, end = _period(args, now)
+    result = console.metrics(start, end, now, customer=args.customer, severity=args.severity)
+
+    def summary(s: Any) -> dict[str, Any]:
+        return {"median": s.median, "p90": s.p90, "mean": s.mean}
+
+    document = {
+        "from": iso_z(start),
+        "to": iso_z(end),
+        "incidents": result.incidents,
+        "mttd": summary(result.mttd),
+        "mtta": summary(result.mtta),
+        "mttr": summary(result.mttr),
+        "sla": {
+            "response_met_pct": result.response_met_pct,
+            "resolve_met_pct": result.resolve_met_pct,
+        },
+        "recurrence_pct": result.recurrence_pct,
+        "false_positive_pct": result.false_positive_pct,
+    }
+    if args.json:
+        print(json.dumps(document))
+        return 0
+    print(f"{document['from']} .. {document['to']}: {result.incidents} incidents")
+    for name in ("mttd", "mtta", "mttr"):
+        s = getattr(result, name)
+        print(
+            f"  {name.upper():<5} median {_seconds(s.median)}  p90 {_seconds(s.p90)}"
+            f"  mean {_seconds(s.mean)}  (n={s.count})"
+        )
+    print(
+        f"  SLA response met {_pct(result.response_met_pct)}, resolution met {_pct(result.resolve_met_pct)}"
+    )
+    print(
+        f"  recurrence {_pct(result.recurrence_pct)}, false positives {_pct(result.false_positive_pct)}"
+    )
+    return 0
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else str(timedelta(seconds=round(value)))
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} %"
+
+
+def _export(console: Any, args: argparse.Namespace) -> int:
+    count = console.export_history(args.file)
+    print(f"exported {count} incidents to {args.file}")
+    return 0
+
+
+def _import(console: Any, args: argparse.Namespace) -> int:
+    result = console.import_history(args.file, _now())
+    print(
+        f"imported {result.imported} incidents from {args.file} ({result.skipped} already present)"
+    )
+    return 0
+
+
+def _secrets(args: argparse.Namespace) -> int:
+    if args.action == "set":
+        value = (
+            getpass.getpass(f"secret for {args.name}: ")
+            if sys.stdin.isatty()
+            else sys.stdin.readline().rstrip("\n")
+        )
+        if not value:
+            raise ConfigError("empty secret; nothing stored", field="secrets")
+        set_secret(args.name, value)
+        print(f"stored the secret for {args.name} in the OS keyring")
+        return 0
+    removed = delete_secret(args.name)
+    print(f"deleted the secret for {args.name}" if removed else f"no secret stored for {args.name}")
+    return 0
+
+
+_HANDLERS = {
+    "poll": _poll,
+    "incidents": _incidents,
+    "sources": _sources,
+    "db": _db,
+    "metrics": _metrics,
+    "export": _export,
+    "import": _import,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""The console facade over real SQLite: polls, change sets, health, actions, conflicts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+
+from app.console import Console
+from app.domain.errors import IllegalTransition
+from app.domain.health import SourceStatus
+from app.domain.incident import EventKind, IncidentState
+from app.domain.severity import Severity
+from app.sources.base import RateLimited, SourceTimeout
+from app.store import IncidentConflict
+from tests.helpers.consoles import demo_console, scripted_console
+from tests.helpers.sources import ScriptedSource, make_alert
+
+
+@pytest.fixture
+def source() -> ScriptedSource:
+    return ScriptedSource()
+
+
+@pytest.fixture
+def console(db_url: str, source: ScriptedSource) -> Iterator[Console]:
+    console = scripted_console(db_url, [source])
+    yield console
+    console.shutdown()
+
+
+def test_demo_estate_first_poll_shows_the_storm(db_url: str, t0: datetime) -> None:
+    console = demo_console(db_url)
+    try:
+        changes = console.poll_once(t0)
+        assert changes.alerts > 20
+        assert changes.opened == len(changes.upserted) > 5
+        assert changes.sources[0].status is SourceStatus.OK
+        wall = console.wall(t0)
+        top = wall[0]
+        assert top.severity is Severity.P1
+        assert top.customer == "acme"
+        # gold contract: 15 minutes to respond to a P1
+        assert top.response_due == t0 + timedelta(minutes=15)
+        assert {i.customer for i in wall} == {"acme", "globex", "initech"}
+        again = console.poll_once(t0 + timedelta(seconds=5))
+        assert again.opened == 0
+        assert again.upserted == ()  # nothing changed: no rows to repaint
+    finally:
+        console.shutdown()
+
+
+def test_disappearing_alert_resolves_then_ages_off_the_wall(
+    console: Console, source: ScriptedSource, t0: datetime
+) -> None:
+    source.set([make_alert(starts_at=t0)])
+    opened = console.poll_once(t0)
+    (incident,) = opened.upserted
+    source.set([])
+    resolved = console.poll_once(t0 + timedelta(minutes=2))
+    assert resolved.resolved == 1
+    assert resolved.upserted[0].state is IncidentState.RESOLVED
+    assert resolved.upserted[0].timeline[-1].actor == "system"
+    later = console.refresh(
+        t0 + timedelta(minutes=2) + console.policies.watch_window + timedelta(seconds=1)
+    )
+    assert later.removed == (incident.id,)
+
+
+def test_the_same_labels_after_resolution_are_a_new_occurrence(
+    console: Console, source: ScriptedSource, t0: datetime
+) -> None:
+    alert = make_alert(starts_at=t0)
+    source.set([alert])
+    first = console.poll_once(t0).upserted[0]
+    source.set([])
+    console.poll_once(t0 + timedelta(minutes=1))
+    source.set([make_alert(starts_at=t0 + timedelta(minutes=3))])
+    second = console.poll_once(t0 + timedelta(minutes=3)).upserted[0]
+    assert second.id != first.id
+    assert second.recurrence_of == first.id
+    assert [a.status.value for a in console.alerts_of(first.id or 0)] == ["resolved"]
+
+
+def test_a_failing_source_keeps_its_alerts_and_says_since_when(db_url: str, t0: datetime) -> None:
+    healthy, failing = ScriptedSource("good"), ScriptedSource("flaky")
+    console = scripted_console(db_url, [healthy, failing])
+    try:
+        failing.set([make_alert("flaky", starts_at=t0)])
+        healthy.set([make_alert("good", alertname="DiskFull", starts_at=t0)])
+        console.poll_once(t0)
+        failing.error = SourceTimeout("no answer within 10 s")
+        changes = console.poll_once(t0 + timedelta(minutes=1))
+        by_name = {h.name: h for h in changes.sources}
+        assert by_name["good"].status is SourceStatus.OK
+        assert by_name["flaky"].status is SourceStatus.DOWN
+        assert by_name["flaky"].error_class == "timeout"
+        assert by_name["flaky"].stale_since == t0
+        assert changes.resolved == 0
+        assert all(i.state is IncidentState.NEW for i in console.wall(t0 + timedelta(minutes=1)))
+        failing.error = RateLimited("429", retry_after=timedelta(seconds=120))
+        changes = console.poll_once(t0 + timedelta(minutes=2))
+        assert {h.name: h for h in changes.sources}["flaky"].status is SourceStatus.RATE_LIMITED
+        assert {h.name: h for h in changes.sources}["flaky"].stale_since == t0
+        failing.error = ZeroDivisionError("parser bug")
+        changes = console.poll_once(t0 + timedelta(minutes=3))
+        assert "internal error" in ({h.name: h for h in changes.sources}["flaky"].error or "")
+        assert console.stored_source_health()[1].status is SourceStatus.DOWN
+    finally:
+        console.shutdown()
+
+
+def test_a_partial_snapshot_resolves_nothing(
+    console: Console, source: ScriptedSource, t0: datetime
+) -> None:
+    source.set([make_alert(starts_at=t0), make_alert(instance="api-2", starts_at=t0)])
+    console.poll_once(t0)
+    source.set([])
+    source.complete = False
+    changes = console.poll_once(t0 + timedelta(minutes=1))
+    assert changes.resolved == 0
+    assert changes.sources[0].status is SourceStatus.DEGRADED
+
+
+def test_operator_actions_land_in_the_timeline(
+    console: Console, source: ScriptedSource, t0: datetime
+) -> None:
+    source.set([make_alert(starts_at=t0)])
+    incident = console.poll_once(t0).upserted[0]
+    assert incident.id is not None
+    acknowledged = console.acknowledge(incident.id, t0 + timedelta(minutes=2), "looking")
+    assert acknowledged.state is IncidentState.TRIAGED
+    assert acknowledged.version == incident.version + 1
+    escalated = console.escalate(incident.id, t0 + timedelta(minutes=3), "needs the app team")
+    resolved = console.resolve(incident.id, t0 + timedelta(minutes=30), "restarted")
+    closed = console.close(incident.id, t0 + timedelta(minutes=40), "memory leak in 2.3.1")
+    assert escalated.tier.value == "L2"
+    assert resolved.state is IncidentState.RESOLVED
+    stored = console.incident(incident.id)
+    assert stored == closed
+    assert [(e.kind, e.actor) for e in stored.timeline][1:] == [
+        (EventKind.ACKNOWLEDGED, "alice"),
+        (EventKind.ESCALATED, "alice"),
+        (EventKind.RESOLVED, "alice"),
+        (EventKind.CLOSED, "alice"),
+    ]
+    with pytest.raises(IllegalTransition):
+        console.acknowledge(incident.id, t0 + timedelta(hours=1))
+    changes = console.refresh(t0 + timedelta(hours=1))
+    assert incident.id in changes.removed
+
+
+def test_a_stale_view_gets_a_conflict_with_the_current_incident(
+    console: Console, source: ScriptedSource, t0: datetime
+) -> None:
+    source.set([make_alert(starts_at=t0)])
+    seen = console.poll_once(t0).upserted[0]
+    assert seen.id is not None
+    console.acknowledge(seen.id, t0 + timedelta(minutes=1), expected_version=seen.version)
+    with pytest.raises(IncidentConflict, match="alice: acknowledged") as caught:
+        console.resolve(seen.id, t0 + timedelta(minutes=2), expected_version=seen.version)
+    current = caught.value.current
+    assert getattr(current, "state", None) is IncidentState.TRIAGED
+
+
+def test_metrics_read_the_recorded_timestamps(
+    console: Console, source: ScriptedSource, t0: datetime
+) -> None:
+    source.set([make_alert(starts_at=t0 - timedelta(seconds=40))])
+    incident = console.poll_once(t0).upserted[0]
+    assert incident.id is not None
+    console.acknowledge(incident.id, t0 + timedelta(minutes=5))
+    console.resolve(incident.id, t0 + timedelta(hours=1))
+    metrics = console.metrics(
+        t0 - timedelta(days=1), t0 + timedelta(days=1), t0 + timedelta(hours=2)
+    )
+    assert metrics.incidents == 1
+    assert metrics.mttd.median == 40.0
+    assert metrics.mtta.median == 300.0
+    assert metrics.mttr.median == 3600.0
+    assert metrics.response_met_pct == 100.0
+    assert metrics.resolve_met_pct == 100.0
