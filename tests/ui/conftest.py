@@ -1,0 +1,93 @@
+"""UI test fixtures: no QThread may outlive its test, a live demo console, isolated QSettings."""
+
+from __future__ import annotations
+
+import traceback
+import weakref
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QThread, QThreadPool
+
+from app.config import Config
+from app.console import Console
+
+# The offscreen platform plugin warns whenever a top-level window's size constraints
+# change (any window with a layout): it is the test platform talking, not our code.
+# (Better in pyproject's `qt_log_ignore`, for the whole suite; asked of the lead.)
+OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _HERE in item.path.parents:
+            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
+
+
+@pytest.fixture(autouse=True)
+def _dangling_qthreads(monkeypatch: pytest.MonkeyPatch, qtbot) -> Iterator[None]:
+    """Fail a test that leaves a QThread running or a thread pool busy (napari's fixture).
+
+    Every started QThread and every QThreadPool that ran a task is remembered with the
+    stack that started it, so the failure says who forgot to stop and join.
+    """
+    threads: weakref.WeakKeyDictionary[QThread, str] = weakref.WeakKeyDictionary()
+    pools: weakref.WeakKeyDictionary[QThreadPool, str] = weakref.WeakKeyDictionary()
+    thread_start = QThread.start
+    pool_start = QThreadPool.start
+
+    def start_thread(self: QThread, *args: object) -> None:
+        threads[self] = "".join(traceback.format_stack(limit=12))
+        thread_start(self, *args)
+
+    def start_pool(self: QThreadPool, *args: object) -> None:
+        pools[self] = "".join(traceback.format_stack(limit=12))
+        pool_start(self, *args)
+
+    monkeypatch.setattr(QThread, "start", start_thread)
+    monkeypatch.setattr(QThreadPool, "start", start_pool)
+    yield
+    running = [stack for thread, stack in list(threads.items()) if thread.isRunning()]
+    busy = [stack for pool, stack in list(pools.items()) if pool.activeThreadCount()]
+    for thread in list(threads.keys()):
+        if thread.isRunning():  # do not let it crash the next test; the failure is reported
+            thread.quit()
+            thread.wait(5000)
+    for pool in list(pools.keys()):
+        pool.waitForDone(5000)
+    if running or busy:
+        where = "\n---\n".join(running + busy)
+        pytest.fail(
+            f"{len(running)} QThread(s) still running and {len(busy)} thread pool(s) still busy"
+            f" after the test; started at:\n{where}"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _isolated_qsettings(tmp_path: Path) -> Iterator[None]:
+    """QSettings caches its folder for the process: point it at this test's folder."""
+    folder = tmp_path / "qsettings"
+    folder.mkdir()
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(folder))
+    return
+
+
+@pytest.fixture
+def demo_console(tmp_path: Path) -> Iterator[Console]:
+    """The console on the built-in demo estate, with its own database; shut down after."""
+    console = Console.open(Config.demo(), database_url=f"sqlite:///{tmp_path / 'noc.db'}")
+    try:
+        yield console
+    finally:
+        console.shutdown()
+
+
+@pytest.fixture
+def polled_console(demo_console: Console, t0: datetime) -> Console:
+    """The demo console after one poll at t0: the storm's incidents are on the wall."""
+    demo_console.poll_once(t0)
+    return demo_console

@@ -1,0 +1,131 @@
+"""Severity pills and SLA countdowns, painted into images at chosen moments."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QRect
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QStyleOptionViewItem
+
+from app.domain.incident import IncidentState
+from app.domain.severity import Severity
+from tests.helpers.ui_incidents import incident
+from ui import theme
+from ui.delegates import SeverityDelegate, SlaDelegate
+from ui.sla_clock import SlaState, read_sla
+from ui.wall_model import Column, IncidentTableModel
+
+CELL = QRect(0, 0, 220, 28)
+
+
+def paint(delegate, model: IncidentTableModel, column: int) -> QImage:
+    image = QImage(CELL.size(), QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    option = QStyleOptionViewItem()
+    option.rect = CELL
+    painter = QPainter(image)
+    delegate.paint(painter, option, model.index(0, column))
+    painter.end()
+    return image
+
+
+def colours(image: QImage) -> set[str]:
+    return {
+        image.pixelColor(x, y).name()
+        for x in range(0, image.width(), 2)
+        for y in range(0, image.height(), 2)
+    }
+
+
+def near(found: set[str], wanted: QColor, tolerance: int = 24) -> bool:
+    def close(name: str) -> bool:
+        colour = QColor(name)
+        return (
+            abs(colour.red() - wanted.red())
+            + abs(colour.green() - wanted.green())
+            + abs(colour.blue() - wanted.blue())
+            <= tolerance
+        )
+
+    return any(close(name) for name in found)
+
+
+@pytest.mark.parametrize(
+    ("offset", "expected_text", "state"),
+    [
+        (timedelta(minutes=17, seconds=53), "response 12:07", SlaState.OK),  # 60 % used
+        (timedelta(minutes=23), "response 07:00", SlaState.AT_RISK),  # 77 % used
+        (timedelta(minutes=33, seconds=12), "BREACHED \u221203:12", SlaState.BREACHED),
+    ],
+    ids=["ok", "at-risk", "breached"],
+)
+def test_the_response_clock_counts_down_and_changes_colour(
+    qtbot, t0: datetime, offset: timedelta, expected_text: str, state: SlaState
+) -> None:
+    now = t0 + offset
+    model = IncidentTableModel(clock=lambda: now)
+    model.load([incident(1, t0, response_in=timedelta(minutes=30))])
+    delegate = SlaDelegate(clock=lambda: now)
+    reading = delegate.reading(model.index(0, Column.SLA))
+    assert reading is not None
+    assert (reading.text, reading.state) == (expected_text, state)
+    assert model.index(0, Column.SLA).data() == expected_text
+    found = colours(paint(delegate, model, Column.SLA))
+    assert near(found, theme.BREACHED_PILL.fill) is (state is SlaState.BREACHED)
+    assert near(found, theme.AT_RISK_LIGHT, 40) is (state is SlaState.AT_RISK)
+
+
+def test_the_resolve_clock_runs_after_acknowledgement(t0: datetime) -> None:
+    acked = replace(
+        incident(1, t0, resolve_in=timedelta(hours=4)),
+        acknowledged_at=t0 + timedelta(minutes=2),
+        state=IncidentState.TRIAGED,
+    )
+    reading = read_sla(acked, t0 + timedelta(minutes=55, seconds=1))
+    assert (reading.text, reading.state, reading.clock) == (
+        "resolve 3:04:59",
+        SlaState.OK,
+        "resolve",
+    )
+
+
+def test_a_resolved_incident_shows_grey_resolved(qtbot, t0: datetime) -> None:
+    done = replace(incident(1, t0), state=IncidentState.RESOLVED, resolved_at=t0)
+    model = IncidentTableModel(clock=lambda: t0)
+    model.load([done])
+    delegate = SlaDelegate(clock=lambda: t0 + timedelta(days=3))
+    reading = delegate.reading(model.index(0, Column.SLA))
+    assert reading is not None
+    assert (reading.text, reading.state) == ("resolved", SlaState.RESOLVED)
+    found = colours(paint(delegate, model, Column.SLA))
+    assert near(found, theme.MUTED, 40)
+    assert not near(found, theme.BREACHED_PILL.fill)
+
+
+@pytest.mark.parametrize("severity", list(Severity))
+def test_the_severity_pill_has_its_colour(qtbot, t0: datetime, severity: Severity) -> None:
+    model = IncidentTableModel(clock=lambda: t0)
+    model.load([incident(1, t0, severity=severity)])
+    found = colours(paint(SeverityDelegate(), model, Column.SEVERITY))
+    assert near(found, theme.SEVERITY_PILLS[severity].fill)
+    others = [s for s in Severity if s is not severity]
+    assert not any(near(found, theme.SEVERITY_PILLS[s].fill, 8) for s in others)
+
+
+def test_the_severity_shapes_differ(qtbot, t0: datetime) -> None:
+    """Colour-blind operators tell P1 from P4 by shape: the pill images differ once greyed."""
+    shapes = set()
+    for severity in Severity:
+        model = IncidentTableModel(clock=lambda: t0)
+        model.load([incident(1, t0, severity=severity)])
+        image = paint(SeverityDelegate(), model, Column.SEVERITY)
+        grey = image.convertToFormat(QImage.Format.Format_Grayscale8)
+        # the shape sits left of the text: compare that strip, binarised
+        strip = tuple(
+            grey.pixelColor(x, y).value() > 128 for x in range(88, 106) for y in range(4, 24)
+        )
+        shapes.add(strip)
+    assert len(shapes) == 4

@@ -1,0 +1,136 @@
+"""Starting the GUI: the QApplication, the window, the poll worker, and a clean shutdown."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Protocol
+
+from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.domain.changes import ChangeSet
+from app.domain.health import SourceHealth
+from app.domain.incident import Incident
+from ui.main_window import APPLICATION, ORGANIZATION, MainWindow, WindowConsole
+from ui.workers.poll_worker import PollThread
+
+log = logging.getLogger(__name__)
+
+QUIT_AFTER_FIRST_PAINT = "NOC_QUIT_AFTER_FIRST_PAINT"
+
+ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
+
+
+class RunnableConsole(WindowConsole, Protocol):
+    """The parts of the console facade that `run` uses."""
+
+    @property
+    def poll_interval(self) -> timedelta: ...
+
+    def poll_once(self, now: datetime) -> ChangeSet: ...
+
+    def wall(self, now: datetime) -> list[Incident]: ...
+
+    def source_health(self) -> list[SourceHealth]: ...
+
+    def shutdown(self) -> None: ...
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def application() -> QApplication:
+    """The process's QApplication, created on first use."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+    app.setOrganizationName(ORGANIZATION)
+    app.setDesktopFileName("com.example.NocConsole")
+    return app
+
+
+# harmless noise of the offscreen platform (screenshots, CI): every shown layout triggers it
+_QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints",)
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def route_qt_messages_to_logging() -> None:
+    """Qt's own warnings go to our log (file and -v), not raw to stderr of the CLI."""
+    qt_log = logging.getLogger("qt")
+
+    def handler(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+        if not message.startswith(_QUIET_QT_MESSAGES):
+            qt_log.log(_QT_LEVELS.get(kind, logging.WARNING), "%s", message)
+
+    qInstallMessageHandler(handler)
+
+
+def status_bar_excepthook(window: MainWindow) -> ExceptHook:
+    """Log an uncaught exception (a bug in a slot) and show it in the status bar; keep running."""
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        text = "".join(traceback.format_exception(kind, error, tb))
+        log.error("uncaught exception in the GUI:\n%s", text)
+        try:
+            window.show_error(f"internal error: {kind.__name__}: {error} (details in the log)")
+        except RuntimeError:  # the window is already gone (shutting down)
+            sys.__excepthook__(kind, error, tb)
+
+    return hook
+
+
+def run(console: RunnableConsole, *, wall: bool = False) -> int:
+    """Open the console's window, poll in the background until it closes; the exit code."""
+    app = application()
+    app.setApplicationName(APPLICATION)
+    window = MainWindow(console, wall=wall, clock=utc_now)
+    window.load(console.wall(utc_now()), console.source_health())
+    poller = PollThread(console, interval=console.poll_interval, clock=utc_now)
+    poller.polled.connect(window.apply_changes)
+    poller.poll_failed.connect(window.show_poll_error)
+    previous_hook = sys.excepthook
+    sys.excepthook = status_bar_excepthook(window)
+    if os.environ.get(QUIT_AFTER_FIRST_PAINT) == "1":
+        window.first_painted.connect(app.quit, Qt.ConnectionType.QueuedConnection)
+    try:
+        if wall:
+            window.showFullScreen()
+        else:
+            window.show()
+        poller.start()
+        code = app.exec()
+    finally:
+        sys.excepthook = previous_hook
+        poller.stop()
+        window.save_view_state()
+        window.shutdown()
+        window.close()
+        window.deleteLater()
+        console.shutdown()
+    return code
+
+
+def show_fatal_error(message: str) -> None:
+    """A modal error box (config or database errors at startup) instead of a traceback."""
+    application()
+    box = QMessageBox(
+        QMessageBox.Icon.Critical, APPLICATION, message, QMessageBox.StandardButton.Ok
+    )
+    box.setWindowTitle(f"{APPLICATION} cannot start")
+    box.exec()

@@ -1,0 +1,202 @@
+"""Painters for the wall's severity pills and SLA countdowns (QStyledItemDelegate subclasses)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from app.domain.incident import Incident
+from app.domain.severity import Severity
+from ui import theme
+from ui.sla_clock import SlaReading, SlaState, read_sla
+from ui.wall_model import IncidentRole, SeverityRole, StaleRole
+
+Clock = Callable[[], datetime]
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+RESOLVED_OPACITY = 0.45
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _draw_cell_background(painter: QPainter, option: QStyleOptionViewItem) -> None:
+    """Let the style paint the cell's selection and focus panel.
+
+    No `initStyleOption`: it would ask the model for eight roles per cell, and the
+    countdown column is repainted every second; the view already passes the state
+    (selected, alternate row) in `option`, and these cells have no background role.
+    """
+    widget = option.widget
+    style = widget.style() if widget is not None else QApplication.style()
+    style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, widget)
+
+
+def severity_shape(shape: str, centre: QPointF, radius: float) -> QPainterPath:
+    """The colour-blind cue of a severity: ◆ P1, ▲ P2, ● P3, ○ P4 (P4 is stroked, not filled)."""
+    path = QPainterPath()
+    x, y, r = centre.x(), centre.y(), radius
+    if shape == "diamond":
+        path.moveTo(x, y - r)
+        path.lineTo(x + r, y)
+        path.lineTo(x, y + r)
+        path.lineTo(x - r, y)
+        path.closeSubpath()
+    elif shape == "triangle":
+        path.moveTo(x, y - r)
+        path.lineTo(x + r, y + r * 0.8)
+        path.lineTo(x - r, y + r * 0.8)
+        path.closeSubpath()
+    else:
+        path.addEllipse(centre, r * 0.85, r * 0.85)
+    return path
+
+
+def paint_severity_pill(painter: QPainter, rect: QRectF, severity: Severity, font: QFont) -> None:
+    """A filled pill with the severity's shape and its name (P1..P4), centred in `rect`."""
+    colours = theme.SEVERITY_PILLS[severity]
+    metrics = QFontMetrics(font)
+    height = min(rect.height() - 4.0, metrics.height() + 6.0)
+    radius = metrics.ascent() * 0.38
+    text_width = metrics.horizontalAdvance(severity.value)
+    width = min(rect.width() - 4.0, radius * 2 + text_width + height * 0.9 + 4.0)
+    pill = QRectF(0, 0, width, height)
+    pill.moveCenter(rect.center())
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colours.fill)
+    painter.drawRoundedRect(pill, height / 2, height / 2)
+    left = pill.left() + height * 0.45
+    centre = QPointF(left + radius, pill.center().y())
+    shape = theme.SEVERITY_SHAPES[severity]
+    path = severity_shape(shape, centre, radius)
+    if shape == "ring":
+        painter.setPen(QPen(colours.text, max(1.5, radius * 0.35)))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+    else:
+        painter.setBrush(colours.text)
+    painter.drawPath(path)
+    painter.setPen(colours.text)
+    bold = QFont(font)
+    bold.setBold(True)
+    painter.setFont(bold)
+    text_rect = QRectF(centre.x() + radius + 3.0, pill.top(), pill.right() - centre.x(), height)
+    painter.drawText(
+        text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), severity.value
+    )
+    painter.restore()
+
+
+class SeverityDelegate(QStyledItemDelegate):
+    """Paints the Severity column as a coloured pill with a shape cue and the text P1..P4.
+
+    Attributes:
+        (none beyond QStyledItemDelegate's)
+
+    Signals:
+        (none beyond QStyledItemDelegate's)
+    """
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        # Qt hands a StrEnum back as a plain str: turn it into a Severity again
+        severity = Severity.__members__.get(str(index.data(SeverityRole)))
+        if severity is None:
+            super().paint(painter, option, index)
+            return
+        _draw_cell_background(painter, option)
+        opt = option
+        incident = index.data(IncidentRole)
+        # resolved rows step back so the eye goes to what still needs work
+        faded = isinstance(incident, Incident) and not incident.state.active
+        painter.save()
+        if faded:
+            painter.setOpacity(RESOLVED_OPACITY)
+        paint_severity_pill(painter, QRectF(opt.rect), severity, opt.font)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
+        metrics = QFontMetrics(option.font)
+        height = metrics.height() + 6
+        return QSize(metrics.horizontalAdvance("P1") + height * 2 + 12, height + 6)
+
+
+class SlaDelegate(QStyledItemDelegate):
+    """Paints the SLA column from the incident's absolute deadline and `clock()`.
+
+    Nothing in the model changes per second: the wall view repaints the visible cells of
+    this column once a second and this delegate reads the clock again.
+
+    Attributes:
+        clock: returns the current UTC time.
+
+    Signals:
+        (none beyond QStyledItemDelegate's)
+    """
+
+    def __init__(self, parent: QObject | None = None, *, clock: Clock = _utc_now) -> None:
+        super().__init__(parent)
+        self.clock = clock
+
+    def reading(self, index: AnyIndex) -> SlaReading | None:
+        incident = index.data(IncidentRole)
+        return read_sla(incident, self.clock()) if isinstance(incident, Incident) else None
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        reading = self.reading(index)
+        if reading is None:
+            super().paint(painter, option, index)
+            return
+        _draw_cell_background(painter, option)
+        opt = option
+        rect = QRectF(opt.rect).adjusted(4, 2, -4, -2)
+        font = QFont(opt.font)
+        palette: QPalette = opt.palette
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        painter.save()
+        align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if reading.state is SlaState.BREACHED:
+            font.setBold(True)
+            metrics = QFontMetrics(font)
+            box = QRectF(
+                rect.left(),
+                rect.top(),
+                min(rect.width(), metrics.horizontalAdvance(reading.text) + 12),
+                rect.height(),
+            )
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(theme.BREACHED_PILL.fill)
+            painter.drawRoundedRect(box, 4, 4)
+            painter.setPen(theme.BREACHED_PILL.text)
+            painter.setFont(font)
+            painter.drawText(box.adjusted(6, 0, 0, 0), align, reading.text)
+        else:
+            painter.setPen(self._text_colour(reading, palette, selected=selected, index=index))
+            if reading.state is SlaState.AT_RISK:
+                font.setBold(True)
+            painter.setFont(font)
+            painter.drawText(rect, align, reading.text)
+        painter.restore()
+
+    @staticmethod
+    def _text_colour(
+        reading: SlaReading, palette: QPalette, *, selected: bool, index: AnyIndex
+    ) -> QColor:
+        if reading.state is SlaState.AT_RISK:
+            return theme.at_risk_colour(palette)
+        if reading.state in (SlaState.RESOLVED, SlaState.CLOSED, SlaState.NONE):
+            return theme.MUTED
+        if index.data(StaleRole):
+            return theme.MUTED
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        return palette.color(role)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
+        metrics = QFontMetrics(option.font)
+        return QSize(metrics.horizontalAdvance("BREACHED \u22120:00:00") + 24, metrics.height() + 8)

@@ -1,0 +1,283 @@
+"""Operator actions on an incident: ask what is needed, run the console call off the GUI thread.
+
+The same controller serves the side panel's buttons and the window's A/E/R keys. Each
+action carries `expected_version=incident.version`, so an incident that changed under
+the operator comes back as a conflict with the stored snapshot instead of being
+overwritten.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
+
+from app.console import IncidentConflict
+from app.domain.errors import DomainError
+from app.domain.incident import EventKind, Incident
+from ui.workers.actions import TaskRunner
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+# prompt(title, label, required) -> the text, or None when the operator cancelled
+Prompt = Callable[[str, str, bool], str | None]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ActionConsole(Protocol):
+    """The console's operator actions (the facade in app/console.py)."""
+
+    def acknowledge(
+        self,
+        incident_id: int,
+        now: datetime,
+        note: str = "",
+        *,
+        expected_version: int | None = None,
+    ) -> Incident: ...
+
+    def escalate(
+        self,
+        incident_id: int,
+        now: datetime,
+        reason: str,
+        to_tier: Any = None,
+        *,
+        expected_version: int | None = None,
+    ) -> Incident: ...
+
+    def resolve(
+        self,
+        incident_id: int,
+        now: datetime,
+        note: str = "",
+        *,
+        expected_version: int | None = None,
+    ) -> Incident: ...
+
+    def close(
+        self, incident_id: int, now: datetime, rca: str, *, expected_version: int | None = None
+    ) -> Incident: ...
+
+    def mark_false_positive(
+        self, incident_id: int, now: datetime, reason: str, *, expected_version: int | None = None
+    ) -> Incident: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    """One operator action, as a button and a key show it.
+
+    Attributes:
+        name: the action's id (acknowledge, escalate, ...).
+        label: the button's text.
+        kind: the timeline event it records (the transition table decides when it may).
+        done: the past tense for the status bar ("acknowledged").
+    """
+
+    name: str
+    label: str
+    kind: EventKind
+    done: str  # past tense for the status bar
+
+
+ACKNOWLEDGE = ActionSpec("acknowledge", "Acknowledge", EventKind.ACKNOWLEDGED, "acknowledged")
+ESCALATE = ActionSpec("escalate", "Escalate", EventKind.ESCALATED, "escalated")
+RESOLVE = ActionSpec("resolve", "Resolve", EventKind.RESOLVED, "resolved")
+CLOSE = ActionSpec("close", "Close", EventKind.CLOSED, "closed")
+FALSE_POSITIVE = ActionSpec(
+    "false_positive", "False positive", EventKind.FALSE_POSITIVE, "marked as false positive"
+)
+ACTIONS = (ACKNOWLEDGE, ESCALATE, RESOLVE, CLOSE, FALSE_POSITIVE)
+
+
+def can(spec: ActionSpec, incident: Incident) -> bool:
+    """Whether the button for `spec` makes sense now (the transition table, plus the
+    domain's extra refusals: a second acknowledgement, an escalation past the top tier)."""
+    if not incident.allows(spec.kind):
+        return False
+    if spec is ACKNOWLEDGE:
+        return incident.acknowledged_at is None
+    if spec is ESCALATE:
+        return incident.tier.above() is not None
+    return True
+
+
+def describe_error(error: BaseException) -> str:
+    """The operator's words for a failed action; domain and storage messages are shown as is."""
+    text = str(error).strip()
+    if isinstance(error, DomainError):
+        return text or "the action is not allowed"
+    return text or f"the action failed ({type(error).__name__})"
+
+
+def conflict_snapshot(error: BaseException) -> Incident | None:
+    """The reloaded incident of an optimistic-locking conflict, to show instead of the stale one."""
+    if isinstance(error, IncidentConflict) and isinstance(error.current, Incident):
+        return error.current
+    return None
+
+
+def dialog_prompt(parent: QWidget | None) -> Prompt:
+    """The default prompt: a text dialog that insists while a required answer is empty."""
+
+    def prompt(title: str, label: str, required: bool) -> str | None:
+        text = ""
+        while True:
+            text, accepted = QInputDialog.getText(
+                parent, title, label, QLineEdit.EchoMode.Normal, text
+            )
+            if not accepted:
+                return None
+            if text.strip() or not required:
+                return text.strip()
+            label = label if label.endswith("(required)") else f"{label} (required)"
+
+    return prompt
+
+
+class IncidentActions(QObject):
+    """Runs operator actions on the thread pool and reports the outcome.
+
+    Thread: lives in the GUI thread; the console calls run on the runner's pool.
+
+    Attributes:
+        console: the facade whose actions are called.
+        clock: returns the current UTC time (the action's `now`).
+        runner: the TaskRunner the calls go to.
+        prompt: asks the operator for a reason, RCA or note (tests replace it).
+
+    Signals:
+        action_started(object, str): the incident and the action's name.
+        action_finished(object, str): the updated Incident and what happened ("acknowledged").
+        action_failed(object, str, object): the incident, the error in words, and the
+            reloaded Incident when it was a conflict (else None).
+    """
+
+    action_started = Signal(object, str)
+    action_finished = Signal(object, str)
+    action_failed = Signal(object, str, object)
+
+    def __init__(
+        self,
+        console: ActionConsole,
+        runner: TaskRunner,
+        *,
+        clock: Clock = _utc_now,
+        prompt: Prompt | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.console = console
+        self.runner = runner
+        self.clock = clock
+        self.prompt: Prompt = prompt or dialog_prompt(None)
+        self._in_flight: set[int] = set()
+
+    def busy(self, incident: Incident | None) -> bool:
+        return incident is not None and incident.id in self._in_flight
+
+    def acknowledge(self, incident: Incident) -> bool:
+        return self._run(ACKNOWLEDGE, incident, "")
+
+    def escalate(self, incident: Incident) -> bool:
+        target = incident.tier.above()
+        where = f" to {target}" if target else ""
+        return self._ask_and_run(ESCALATE, incident, f"Why escalate {incident.key}{where}?", True)
+
+    def resolve(self, incident: Incident) -> bool:
+        return self._ask_and_run(RESOLVE, incident, "Resolution note (optional):", False)
+
+    def close(self, incident: Incident) -> bool:
+        return self._ask_and_run(CLOSE, incident, f"Root cause of {incident.key}:", True)
+
+    def mark_false_positive(self, incident: Incident) -> bool:
+        return self._ask_and_run(
+            FALSE_POSITIVE, incident, f"Why is {incident.key} a false positive?", True
+        )
+
+    def trigger(self, spec: ActionSpec, incident: Incident) -> bool:
+        """Run the action named by `spec` (buttons and keys share this)."""
+        handlers = {
+            ACKNOWLEDGE.name: self.acknowledge,
+            ESCALATE.name: self.escalate,
+            RESOLVE.name: self.resolve,
+            CLOSE.name: self.close,
+            FALSE_POSITIVE.name: self.mark_false_positive,
+        }
+        return handlers[spec.name](incident)
+
+    # ------------------------------------------------------------------ internals
+
+    def _ask_and_run(
+        self, spec: ActionSpec, incident: Incident, label: str, required: bool
+    ) -> bool:
+        if not self._allowed(spec, incident):
+            return False
+        text = self.prompt(f"{spec.label} {incident.key}", label, required)
+        if text is None:
+            return False  # cancelled
+        if required and not text.strip():
+            self.action_failed.emit(incident, f"{spec.label.lower()} needs a reason", None)
+            return False
+        return self._run(spec, incident, text.strip())
+
+    def _allowed(self, spec: ActionSpec, incident: Incident) -> bool:
+        if incident.id is None or incident.id in self._in_flight:
+            return False
+        if not can(spec, incident):
+            state = incident.state.value.replace("_", " ")
+            message = f"cannot {spec.label.lower()} {incident.key}: it is {state}"
+            self.action_failed.emit(incident, message, None)
+            return False
+        return True
+
+    def _run(self, spec: ActionSpec, incident: Incident, text: str) -> bool:
+        if not self._allowed(spec, incident):
+            return False
+        incident_id = incident.id
+        assert incident_id is not None
+        now = self.clock()
+        version = incident.version
+        console = self.console
+        calls: dict[str, Callable[[], Incident]] = {
+            ACKNOWLEDGE.name: lambda: console.acknowledge(
+                incident_id, now, text, expected_version=version
+            ),
+            ESCALATE.name: lambda: console.escalate(
+                incident_id, now, text, expected_version=version
+            ),
+            RESOLVE.name: lambda: console.resolve(incident_id, now, text, expected_version=version),
+            CLOSE.name: lambda: console.close(incident_id, now, text, expected_version=version),
+            FALSE_POSITIVE.name: lambda: console.mark_false_positive(
+                incident_id, now, text, expected_version=version
+            ),
+        }
+        self._in_flight.add(incident_id)
+        self.action_started.emit(incident, spec.name)
+        self.runner.submit(
+            f"{spec.name} {incident.key}",
+            calls[spec.name],
+            on_result=lambda result: self._finished(incident_id, spec, result),
+            on_error=lambda error: self._failed(incident, error),
+        )
+        return True
+
+    def _finished(self, incident_id: int, spec: ActionSpec, result: object) -> None:
+        self._in_flight.discard(incident_id)
+        if isinstance(result, Incident):
+            self.action_finished.emit(result, spec.done)
+
+    def _failed(self, incident: Incident, error: BaseException) -> None:
+        if incident.id is not None:
+            self._in_flight.discard(incident.id)
+        self.action_failed.emit(incident, describe_error(error), conflict_snapshot(error))

@@ -1,0 +1,352 @@
+"""The main window: the incident wall with its side panel (operator mode) or full-screen (wall mode)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Protocol
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from app.domain.alert import Alert
+from app.domain.changes import ChangeSet
+from app.domain.health import SourceHealth
+from app.domain.incident import Incident
+from ui import theme
+from ui.incident_actions import (
+    ACKNOWLEDGE,
+    ESCALATE,
+    RESOLVE,
+    ActionConsole,
+    ActionSpec,
+    IncidentActions,
+    Prompt,
+    dialog_prompt,
+)
+from ui.side_panel import IncidentPanel
+from ui.status_bar import ConsoleStatusBar
+from ui.wall_header import AllClear, WallHeader
+from ui.wall_model import Column, IncidentTableModel
+from ui.wall_view import IncidentTableView
+from ui.workers.actions import TaskRunner
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+ORGANIZATION = "noc-console"
+WALL_HIDDEN_COLUMNS = (Column.ALERTS, Column.TICKET)
+APPLICATION = "NOC Console"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WindowConsole(ActionConsole, Protocol):
+    """What the window needs of the console facade."""
+
+    def alerts_of(self, incident_id: int) -> list[Alert]: ...
+
+
+class _FirstPaintWatch(QObject):
+    """Reports the first Paint event of the widgets it watches, once, then stops watching.
+
+    Attributes:
+        seen: whether a paint has been seen.
+
+    Signals:
+        painted(): the first Paint event arrived.
+    """
+
+    painted = Signal()
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.seen = False
+        self._watched: list[QObject] = []
+
+    def watch(self, widget: QObject) -> None:
+        widget.installEventFilter(self)
+        self._watched.append(widget)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if not self.seen and event.type() == QEvent.Type.Paint:
+            self.seen = True
+            # a Python filter costs a call per event: stop watching once it has served
+            for widget in self._watched:
+                widget.removeEventFilter(self)
+            self._watched.clear()
+            self.painted.emit()
+        return False
+
+
+class MainWindow(QMainWindow):
+    """The console's window.
+
+    Operator mode: the incident table and the side panel in a splitter, a status bar.
+    Wall mode: large type, a header with counts and source lamps, no side panel, and a
+    big "All clear" when nothing is open and every source is healthy. Keys: J/K (and the
+    arrows) move the selection; A acknowledges, E escalates, R resolves.
+
+    Attributes:
+        console: the facade (actions and alert loads go through it, off the GUI thread).
+        wall_mode: True for the wall display.
+        clock: returns the current UTC time; every countdown is painted from it.
+        model, table: the incident wall.
+        runner: the thread pool runner for actions and loads.
+        incident_actions: the operator action controller (buttons and keys).
+        side_panel: the selected incident's panel (None in wall mode).
+        status: the status bar (source lamps, last poll, messages).
+        wall_header, all_clear: wall mode's header and quiet-wall message (None in
+            operator mode).
+
+    Signals:
+        first_painted(): the window painted for the first time (startup benchmark).
+    """
+
+    first_painted = Signal()
+
+    def __init__(
+        self,
+        console: WindowConsole,
+        *,
+        wall: bool = False,
+        clock: Clock = _utc_now,
+        prompt: Prompt | None = None,
+        runner: TaskRunner | None = None,
+        settings: QSettings | None = None,
+    ) -> None:
+        super().__init__()
+        self.console = console
+        self.wall_mode = wall
+        self.clock = clock
+        self.setWindowTitle(f"{APPLICATION} \u2014 wall" if wall else APPLICATION)
+        self._settings = settings if settings is not None else QSettings(ORGANIZATION, APPLICATION)
+        self._health: list[SourceHealth] = []
+        self.runner = runner if runner is not None else TaskRunner(self)
+        if runner is not None:
+            runner.setParent(self)
+        self.incident_actions = IncidentActions(
+            console, self.runner, clock=clock, prompt=prompt or dialog_prompt(self), parent=self
+        )
+        self.model = IncidentTableModel(self, clock=clock)
+        self.table = IncidentTableView(self.model, clock=clock)
+        self.status = ConsoleStatusBar(self, clock=clock)
+        self.setStatusBar(self.status)
+        self.side_panel: IncidentPanel | None = None
+        self.wall_header: WallHeader | None = None
+        self.all_clear: AllClear | None = None
+        self._splitter: QSplitter | None = None
+        self._wall_stack: QStackedWidget | None = None
+        if wall:
+            self._build_wall()
+        else:
+            self._build_operator()
+        self.incident_actions.action_finished.connect(self._on_action_finished)
+        self.incident_actions.action_failed.connect(self._on_action_failed)
+        self.table.sla_timer.timeout.connect(self._on_tick)
+        self._install_keys()
+        self._first_paint = _FirstPaintWatch(self)
+        self._first_paint.painted.connect(self.first_painted)
+        for widget in (self, self.centralWidget(), self.table.viewport(), self.status):
+            if widget is not None:
+                self._first_paint.watch(widget)
+        self.restore_view_state()
+
+    # ------------------------------------------------------------------ layout
+
+    def _build_operator(self) -> None:
+        panel = IncidentPanel(self.console, self.incident_actions, self.runner, clock=self.clock)
+        self.side_panel = panel
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.table)
+        splitter.addWidget(panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        self._splitter = splitter
+        self.setCentralWidget(splitter)
+        self.table.incident_selected.connect(self._on_incident_selected)
+        self.resize(1600, 900)
+        splitter.setSizes([1100, 500])
+
+    def _build_wall(self) -> None:
+        self.setPalette(theme.wall_palette())
+        self.setAutoFillBackground(True)
+        font = theme.wall_font()
+        self.table.setFont(font)
+        self.table.horizontalHeader().setFont(theme.wall_font(bold=True))
+        self.table.apply_font_metrics()
+        # read from across the room: the wall keeps what decides who moves first
+        for column in WALL_HIDDEN_COLUMNS:
+            self.table.setColumnHidden(column, True)
+        self.status.setFont(theme.wall_font(1.2))
+        self.status.sources.setFont(theme.wall_font(1.2))
+        header = WallHeader(clock=self.clock)
+        header.setFont(theme.wall_font(1.5))
+        self.wall_header = header
+        self.all_clear = AllClear()
+        stack = QStackedWidget()
+        stack.addWidget(self.table)
+        stack.addWidget(self.all_clear)
+        self._wall_stack = stack
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(header)
+        layout.addWidget(stack, 1)
+        self.setCentralWidget(central)
+        self.status.sources.setVisible(False)  # the header carries the lamps on the wall
+        self.resize(1920, 1080)
+
+    def _install_keys(self) -> None:
+        bindings: list[tuple[str, Callable[[], object]]] = [
+            ("J", lambda: self.table.move_selection(1)),
+            ("K", lambda: self.table.move_selection(-1)),
+            ("A", lambda: self.trigger(ACKNOWLEDGE)),
+            ("E", lambda: self.trigger(ESCALATE)),
+            ("R", lambda: self.trigger(RESOLVE)),
+        ]
+        self._shortcuts = []
+        for key, handler in bindings:
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(handler)
+            self._shortcuts.append(shortcut)
+
+    # ------------------------------------------------------------------ data in
+
+    def load(self, incidents: Sequence[Incident], health: Sequence[SourceHealth] = ()) -> None:
+        """The initial wall (`console.wall(now)`): one model reset, first row selected."""
+        self.model.load(incidents)
+        self.table.fit_columns()
+        if health:
+            self.set_source_health(health)
+        self._refresh_wall()
+        if not self.wall_mode and self.model.rowCount():
+            self.table.select_row(0)
+
+    def apply_changes(self, changes: ChangeSet) -> None:
+        """A poll's change set (from the poll worker's `polled` signal)."""
+        self.model.apply(changes)
+        if changes.sources:
+            self.set_source_health(changes.sources)
+        if changes.at is not None:
+            self.status.set_last_poll(changes.at)
+        self._follow_selection()
+        self._refresh_wall()
+
+    def set_source_health(self, health: Sequence[SourceHealth]) -> None:
+        self._health = list(health)
+        self.model.set_source_health(health)
+        self.status.set_source_health(health)
+        if self.wall_header is not None:
+            self.wall_header.set_source_health(health)
+        self._refresh_wall()
+
+    def show_error(self, message: str) -> None:
+        """An error for the operator, in the status bar; nothing modal."""
+        self.status.show_error(message)
+
+    def show_poll_error(self, message: str) -> None:
+        self.status.show_error(f"poll failed: {message}")
+
+    # ------------------------------------------------------------------ actions
+
+    def selected_incident(self) -> Incident | None:
+        return self.table.selected_incident()
+
+    def trigger(self, spec: ActionSpec) -> bool:
+        incident = self.selected_incident()
+        if incident is None:
+            self.status.show_info("select an incident first")
+            return False
+        return self.incident_actions.trigger(spec, incident)
+
+    def _on_action_finished(self, incident: object, done: str) -> None:
+        if isinstance(incident, Incident):
+            self.model.upsert(incident)
+            self.status.show_info(f"{incident.key} {done}")
+            self._refresh_wall()
+
+    def _on_action_failed(self, incident: object, message: str, current: object) -> None:
+        if isinstance(current, Incident):
+            self.model.upsert(current)
+        key = incident.key if isinstance(incident, Incident) else "action"
+        self.status.show_error(f"{key}: {message}")
+
+    # ------------------------------------------------------------------ view updates
+
+    def _on_incident_selected(self, incident: object) -> None:
+        if self.side_panel is None:
+            return
+        if isinstance(incident, Incident):
+            self.side_panel.show_incident(incident)
+        # nothing selected (the row left the wall): keep the last snapshot in view
+
+    def _follow_selection(self) -> None:
+        """Keep the side panel on the newest snapshot of the incident it shows."""
+        panel = self.side_panel
+        if panel is None or panel.incident is None or panel.incident.id is None:
+            return
+        newer = self.model.incident(panel.incident.id)
+        if newer is not None and newer.version > panel.incident.version:
+            panel.show_incident(newer)
+
+    def _on_tick(self) -> None:
+        if self.side_panel is not None:
+            self.side_panel.refresh_clock()
+        self._refresh_wall()
+
+    def _refresh_wall(self) -> None:
+        header, stack, all_clear = self.wall_header, self._wall_stack, self.all_clear
+        if header is None or stack is None or all_clear is None:
+            return
+        counts = header.update_counts(self.model.incidents())
+        if AllClear.applies(counts, self._health):
+            all_clear.show_state(counts, self._health)
+            stack.setCurrentWidget(all_clear)
+        else:
+            stack.setCurrentWidget(self.table)
+
+    # ------------------------------------------------------------------ state and shutdown
+
+    def _settings_prefix(self) -> str:
+        return "wall" if self.wall_mode else "operator"
+
+    @property
+    def first_paint_seen(self) -> bool:
+        return self._first_paint.seen
+
+    def restore_view_state(self) -> None:
+        """Geometry and splitter from QSettings (the only things kept there)."""
+        prefix = self._settings_prefix()
+        geometry = self._settings.value(f"{prefix}/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        if self._splitter is not None:
+            state = self._settings.value(f"{prefix}/splitter")
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                self._splitter.restoreState(state)
+
+    def save_view_state(self) -> None:
+        prefix = self._settings_prefix()
+        self._settings.setValue(f"{prefix}/geometry", self.saveGeometry())
+        if self._splitter is not None:
+            self._settings.setValue(f"{prefix}/splitter", self._splitter.saveState())
+        self._settings.sync()
+
+    def shutdown(self) -> None:
+        """Stop the clock and wait for running actions and loads (the window owns them)."""
+        self.table.sla_timer.stop()
+        self.runner.wait()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.save_view_state()
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,75 @@
+"""Render the window to a PNG without a display (the `noc-console screenshot` command)."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Literal, Protocol
+
+from PySide6.QtCore import QEvent, QSettings, Qt
+from PySide6.QtWidgets import QApplication
+
+from app.domain.health import SourceHealth
+from app.domain.incident import Incident
+from ui.app import application
+from ui.main_window import MainWindow, WindowConsole
+from ui.workers.actions import TaskRunner
+
+View = Literal["operator", "wall"]
+
+
+class ScreenshotConsole(WindowConsole, Protocol):
+    def wall(self, now: datetime) -> list[Incident]: ...
+
+    def source_health(self) -> list[SourceHealth]: ...
+
+
+def render(
+    console: ScreenshotConsole,
+    out: Path,
+    *,
+    view: View | str = "operator",
+    size: tuple[int, int] = (1600, 900),
+    now: datetime,
+) -> None:
+    """Build the window at `size` (not full screen), show the wall at `now`, save a PNG.
+
+    In the operator view the first row is selected so the side panel shows a timeline;
+    its alerts load synchronously, since this is a one-shot render.
+    """
+    if view not in ("operator", "wall"):
+        raise ValueError(f"unknown view {view!r} (expected operator or wall)")
+    app = application()
+    # a throwaway settings file: a render must neither read nor write the user's geometry
+    scratch = tempfile.TemporaryDirectory(prefix="noc-screenshot-")
+    settings = QSettings(str(Path(scratch.name) / "view.ini"), QSettings.Format.IniFormat)
+    runner = TaskRunner(synchronous=True)
+    window = MainWindow(
+        console,
+        wall=view == "wall",
+        clock=lambda: now,
+        prompt=lambda _title, _label, _required: None,
+        runner=runner,
+        settings=settings,
+    )
+    try:
+        window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        window.resize(*size)
+        window.load(console.wall(now), console.source_health())
+        window.status.set_last_poll(now)
+        if window.side_panel is not None:  # the wall shows no selection
+            window.table.select_row(0)
+        window.show()
+        window.resize(*size)
+        for _ in range(3):
+            app.processEvents()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(out), "PNG"):
+            raise OSError(f"could not write {out}")
+    finally:
+        window.table.sla_timer.stop()
+        window.hide()
+        window.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        scratch.cleanup()

@@ -1,0 +1,220 @@
+"""The status bar: one lamp per source, the time of the last poll, and passing messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QPointF, QSize, Qt, QTimer
+from PySide6.QtGui import QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStatusBar, QWidget
+
+from app.domain.health import SourceHealth, SourceStatus
+from ui import theme
+from ui.local_time import day_and_time, hm, hms
+
+Clock = Callable[[], datetime]
+
+MESSAGE_MS = 15_000  # how long a passing message (an action's outcome) stays
+
+STATUS_WORDS = {
+    SourceStatus.OK: "ok",
+    SourceStatus.DEGRADED: "degraded",
+    SourceStatus.DOWN: "down",
+    SourceStatus.RATE_LIMITED: "rate limited",
+    SourceStatus.UNKNOWN: "not polled yet",
+}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def lamp_text(health: SourceHealth) -> str:
+    """'demo · ok · 14 alerts', 'prod-am · down · stale since 14:02'."""
+    words = STATUS_WORDS[health.status]
+    if health.status in (SourceStatus.OK, SourceStatus.DEGRADED):
+        count = health.alert_count
+        return f"{health.name} \u00b7 {words} \u00b7 {count} alert{'s' if count != 1 else ''}"
+    if health.status is SourceStatus.UNKNOWN:
+        return f"{health.name} \u00b7 {words}"
+    since = health.stale_since or health.last_success
+    stale = f"stale since {hm(since)}" if since is not None else "never answered"
+    return f"{health.name} \u00b7 {words} \u00b7 {stale}"
+
+
+def lamp_tooltip(health: SourceHealth, now: datetime | None = None) -> str:
+    """The error in words, and when the source last answered."""
+    lines = [f"{health.name} ({health.kind}): {STATUS_WORDS[health.status]}"]
+    if health.error:
+        kind = f" [{health.error_class}]" if health.error_class else ""
+        lines.append(f"{health.error}{kind}")
+    if health.last_success is not None:
+        lines.append(f"last answered {day_and_time(health.last_success, now)}")
+    if health.last_attempt is not None:
+        lines.append(f"last polled {day_and_time(health.last_attempt, now)}")
+    return "\n".join(lines)
+
+
+class SourceLamp(QWidget):
+    """A coloured lamp and a line of text for one source.
+
+    Attributes:
+        health: the health shown.
+        label: the text beside the lamp.
+
+    Signals:
+        (none)
+    """
+
+    def __init__(self, health: SourceHealth, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._dot = _LampDot(self)
+        self.label = QLabel(self)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self._dot)
+        layout.addWidget(self.label)
+        self.health = health
+        self.set_health(health)
+
+    def set_health(self, health: SourceHealth, now: datetime | None = None) -> None:
+        self.health = health
+        self._dot.status = health.status
+        self._dot.update()
+        self.label.setText(lamp_text(health))
+        self.setToolTip(lamp_tooltip(health, now))
+
+    def setFont(self, font) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().setFont(font)
+        self.label.setFont(font)
+        self._dot.updateGeometry()
+
+
+class _LampDot(QWidget):
+    """The round lamp itself; its size follows the font."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.status = SourceStatus.UNKNOWN
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        side = max(10, int(self.fontMetrics().height() * 0.8))
+        return QSize(side, side)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        colour = theme.LAMP_COLOURS[self.status]
+        painter.setPen(QPen(colour.darker(140), 1))
+        painter.setBrush(colour)
+        radius = min(self.width(), self.height()) / 2 - 1
+        painter.drawEllipse(QPointF(self.width() / 2, self.height() / 2), radius, radius)
+        painter.end()
+
+
+class SourceLamps(QWidget):
+    """A row of lamps, one per source, in the order the console lists them.
+
+    Attributes:
+        lamps: source name -> its SourceLamp.
+
+    Signals:
+        (none)
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, clock: Clock = _utc_now) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.lamps: dict[str, SourceLamp] = {}
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(12)
+
+    def set_source_health(self, health: Sequence[SourceHealth]) -> None:
+        now = self.clock()
+        names = [item.name for item in health]
+        if names != list(self.lamps):
+            for lamp in self.lamps.values():
+                self._layout.removeWidget(lamp)
+                lamp.deleteLater()
+            self.lamps = {}
+            for item in health:
+                lamp = SourceLamp(item, self)
+                lamp.setFont(self.font())
+                self.lamps[item.name] = lamp
+                self._layout.addWidget(lamp)
+        for item in health:
+            self.lamps[item.name].set_health(item, now)
+
+    def all_ok(self) -> bool:
+        """Every source answered completely on its last poll (and there is at least one)."""
+        return bool(self.lamps) and all(
+            lamp.health.status is SourceStatus.OK for lamp in self.lamps.values()
+        )
+
+    def setFont(self, font) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().setFont(font)
+        for lamp in self.lamps.values():
+            lamp.setFont(font)
+
+
+class ConsoleStatusBar(QStatusBar):
+    """The window's status bar: source lamps, a message line, and the last poll on the right.
+
+    Messages go to a label of our own rather than `showMessage`, which would hide the
+    lamps while a message shows: a source going down must stay visible.
+
+    Attributes:
+        sources: the SourceLamps row.
+        message_label: the latest action outcome or error.
+        last_poll_label: "last poll 14:02:33".
+
+    Signals:
+        (none beyond QStatusBar's)
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, clock: Clock = _utc_now) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.setSizeGripEnabled(False)
+        self.sources = SourceLamps(self, clock=clock)
+        self.addWidget(self.sources)
+        self.message_label = QLabel()
+        self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.addWidget(self.message_label, 1)
+        self.last_poll_label = QLabel("no poll yet")
+        self.last_poll_label.setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
+        self.addPermanentWidget(self.last_poll_label)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.clear_message)
+
+    def set_source_health(self, health: Sequence[SourceHealth]) -> None:
+        self.sources.set_source_health(health)
+
+    def set_last_poll(self, at: datetime) -> None:
+        self.last_poll_label.setText(f"last poll {hms(at)}")
+
+    def show_info(self, message: str) -> None:
+        """A passing message (an action's outcome); it clears itself."""
+        self.message_label.setStyleSheet("")
+        self.message_label.setText(message)
+        self.message_label.setToolTip(message)
+        self._message_timer.start(MESSAGE_MS)
+
+    def show_error(self, message: str) -> None:
+        """An error in words; it stays until the next message (nothing modal)."""
+        self._message_timer.stop()
+        colour = theme.error_colour(self.palette()).name()
+        self.message_label.setStyleSheet(f"color: {colour};")
+        self.message_label.setText(f"\u26a0 {message}")
+        self.message_label.setToolTip(message)
+
+    def clear_message(self) -> None:
+        self.message_label.clear()
+        self.message_label.setToolTip("")

@@ -1,0 +1,202 @@
+"""Wall mode's header (counts per severity, SLA at risk, breached, source lamps) and "All clear"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from app.domain.health import SourceHealth, SourceStatus
+from app.domain.incident import Incident, IncidentState
+from app.domain.severity import Severity
+from ui import theme
+from ui.delegates import paint_severity_pill
+from ui.sla_clock import SlaState, read_sla
+from ui.status_bar import STATUS_WORDS, SourceLamps
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class WallCounts:
+    """What the wall's header counts, at one moment.
+
+    Attributes:
+        by_severity: active incidents per severity.
+        at_risk: active incidents past 75 % of their running SLA target.
+        breached: active incidents past their running SLA deadline.
+        active: incidents someone still has to work on.
+        resolved: resolved incidents still in their watch window.
+    """
+
+    by_severity: dict[Severity, int] = field(default_factory=lambda: dict.fromkeys(Severity, 0))
+    at_risk: int = 0
+    breached: int = 0
+    active: int = 0
+    resolved: int = 0
+
+
+def wall_counts(incidents: Iterable[Incident], now: datetime) -> WallCounts:
+    counts = WallCounts()
+    for incident in incidents:
+        if incident.state is IncidentState.RESOLVED:
+            counts.resolved += 1
+            continue
+        if not incident.state.active:
+            continue
+        counts.active += 1
+        counts.by_severity[incident.severity] += 1
+        state = read_sla(incident, now).state
+        if state is SlaState.BREACHED:
+            counts.breached += 1
+        elif state is SlaState.AT_RISK:
+            counts.at_risk += 1
+    return counts
+
+
+class _SeverityCount(QWidget):
+    """A severity pill followed by a count."""
+
+    def __init__(self, severity: Severity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.severity = severity
+        self.count = 0
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+
+    def set_count(self, count: int) -> None:
+        if count != self.count:
+            self.count = count
+            self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        metrics = self.fontMetrics()
+        pill = metrics.horizontalAdvance("P1") + metrics.height() * 2 + 12
+        return QSize(pill + metrics.horizontalAdvance("0000") + 8, metrics.height() + 12)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        metrics = self.fontMetrics()
+        pill_width = metrics.horizontalAdvance("P1") + metrics.height() * 2 + 12
+        paint_severity_pill(
+            painter, QRectF(0, 0, pill_width, self.height()), self.severity, self.font()
+        )
+        font = self.font()
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        rect = QRectF(pill_width + 4, 0, self.width() - pill_width - 4, self.height())
+        align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        painter.drawText(rect, align, str(self.count))
+        painter.end()
+
+
+class WallHeader(QWidget):
+    """Counts per severity, SLA at risk and breached, and the source lamps, in large type.
+
+    Attributes:
+        counts: the latest WallCounts.
+        severity_counts: severity -> its pill-and-count widget.
+        at_risk_label, breached_label: the SLA counts.
+        sources: the SourceLamps row.
+
+    Signals:
+        (none)
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, clock: Clock = _utc_now) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.counts = WallCounts()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 8, 12, 8)
+        layout.setSpacing(18)
+        self.severity_counts = {severity: _SeverityCount(severity) for severity in Severity}
+        for widget in self.severity_counts.values():
+            layout.addWidget(widget)
+        layout.addSpacing(24)
+        self.at_risk_label = QLabel()
+        self.breached_label = QLabel()
+        layout.addWidget(self.at_risk_label)
+        layout.addWidget(self.breached_label)
+        layout.addStretch(1)
+        self.sources = SourceLamps(self, clock=clock)
+        layout.addWidget(self.sources)
+
+    def update_counts(self, incidents: Iterable[Incident]) -> WallCounts:
+        counts = wall_counts(incidents, self.clock())
+        self.counts = counts
+        for severity, widget in self.severity_counts.items():
+            widget.set_count(counts.by_severity[severity])
+        palette = self.palette()
+        self.at_risk_label.setText(f"SLA at risk {counts.at_risk}")
+        self.breached_label.setText(f"breached {counts.breached}")
+        risk = theme.at_risk_colour(palette).name() if counts.at_risk else ""
+        self.at_risk_label.setStyleSheet(f"color: {risk}; font-weight: bold;" if risk else "")
+        self.breached_label.setStyleSheet(
+            f"color: #ffffff; background: {theme.BREACHED_PILL.fill.name()};"
+            " border-radius: 4px; padding: 0 6px; font-weight: bold;"
+            if counts.breached
+            else ""
+        )
+        return counts
+
+    def set_source_health(self, health: Sequence[SourceHealth]) -> None:
+        self.sources.set_source_health(health)
+
+
+class AllClear(QWidget):
+    """The big message of a quiet wall: "All clear", or why the wall cannot say so.
+
+    Attributes:
+        headline, detail: the two lines shown.
+
+    Signals:
+        (none)
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        self.headline = QLabel("All clear")
+        self.headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.headline.setFont(theme.wall_font(4.0, bold=True))
+        self.detail = QLabel()
+        self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.detail.setWordWrap(True)
+        self.detail.setFont(theme.wall_font(1.6))
+        layout.addWidget(self.headline)
+        layout.addWidget(self.detail)
+        layout.addStretch(1)
+
+    def show_state(self, counts: WallCounts, health: Sequence[SourceHealth]) -> None:
+        """All clear only when nothing is active and every source answered completely."""
+        blind = [h for h in health if h.status is not SourceStatus.OK]
+        ok_colour = theme.LAMP_COLOURS[SourceStatus.OK].name()
+        if not blind:
+            self.headline.setText("All clear")
+            self.headline.setStyleSheet(f"color: {ok_colour};")
+            resolved = counts.resolved
+            self.detail.setText(
+                f"no open incidents \u00b7 {resolved} resolved in the watch window"
+                if resolved
+                else "no open incidents"
+            )
+            return
+        self.headline.setText("No incidents seen")
+        self.headline.setStyleSheet(f"color: {theme.AT_RISK_DARK.name()};")
+        names = ", ".join(f"{h.name} ({STATUS_WORDS[h.status]})" for h in blind)
+        self.detail.setText(f"but not every source is answering: {names}")
+
+    @staticmethod
+    def applies(counts: WallCounts, health: Sequence[SourceHealth]) -> bool:
+        """Whether the wall should show this instead of an (empty) table."""
+        return counts.active == 0 and bool(health)

@@ -1,0 +1,400 @@
+"""The incident wall's table model: incident snapshots in urgency order, updated by change sets.
+
+The rows are kept sorted by `Incident.urgency_key()` in Python (a bisect over a parallel
+list of keys), never through a QSortFilterProxyModel (PERF.md 1.3). A poll's change set
+becomes row removals, in-place `dataChanged`, row moves and row inserts, so selection
+and scroll survive every poll; only `load()` resets the model.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QByteArray,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from app.domain.changes import ChangeSet
+from app.domain.health import SourceHealth, SourceStatus
+from app.domain.incident import Incident, IncidentState
+from ui import theme
+from ui.local_time import day_and_time, hm
+from ui.sla_clock import read_sla
+
+Clock = Callable[[], datetime]
+UrgencyKey = tuple[int, float, int, float, int]
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    """The wall's columns, left to right."""
+
+    SEVERITY = 0
+    KEY = 1
+    CUSTOMER = 2
+    SERVICES = 3
+    TITLE = 4
+    STATE = 5
+    TIER = 6
+    OWNER = 7
+    SLA = 8
+    ALERTS = 9
+    TICKET = 10
+
+
+HEADERS: dict[Column, str] = {
+    Column.SEVERITY: "Severity",
+    Column.KEY: "Incident",
+    Column.CUSTOMER: "Customer",
+    Column.SERVICES: "Service(s)",
+    Column.TITLE: "Title",
+    Column.STATE: "State",
+    Column.TIER: "Tier",
+    Column.OWNER: "Owner",
+    Column.SLA: "SLA",
+    Column.ALERTS: "Alerts",
+    Column.TICKET: "Ticket",
+}
+
+_USER = int(Qt.ItemDataRole.UserRole)
+IncidentRole = _USER + 1  # the Incident snapshot of the row
+IncidentIdRole = _USER + 2  # its storage id (int)
+SeverityRole = _USER + 3  # its Severity (Qt hands a StrEnum back as the str 'P1')
+DeadlineRole = _USER + 4  # the running SLA deadline (UTC datetime) or None
+ClockRole = _USER + 5  # which clock runs: "response", "resolve" or None
+StaleRole = _USER + 6  # "stale since 14:02" when a source it came from is not ok, else None
+UrgencyRole = _USER + 7  # the sort key
+
+ROLE_NAMES: dict[int, bytes] = {
+    IncidentRole: b"incident",
+    IncidentIdRole: b"incidentId",
+    SeverityRole: b"severity",
+    DeadlineRole: b"deadline",
+    ClockRole: b"clock",
+    StaleRole: b"stale",
+    UrgencyRole: b"urgency",
+}
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+_STATE_WORDS = {state: state.value.replace("_", " ") for state in IncidentState}
+# Sources that cannot currently be trusted; UNKNOWN (not polled yet) is not stale.
+_STALE_STATUSES = frozenset({SourceStatus.DOWN, SourceStatus.RATE_LIMITED})
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class _Row:
+    """One row: the snapshot, its sort key and its display texts, computed once per change."""
+
+    incident: Incident
+    key: UrgencyKey
+    texts: list[str]
+    stale: str | None = None
+
+
+def _texts(incident: Incident, stale: str | None) -> list[str]:
+    state = _STATE_WORDS[incident.state]
+    return [
+        incident.severity.value,
+        incident.key,
+        incident.customer or "",
+        ", ".join(incident.services),
+        incident.title,
+        f"{state} \u00b7 {stale}" if stale else state,
+        incident.tier.value,
+        incident.owner or "",
+        "",  # SLA: read from the clock at paint time
+        str(incident.alert_count),
+        incident.ticket or "",
+    ]
+
+
+class IncidentTableModel(QAbstractTableModel):
+    """The wall: one row per incident on it, most urgent first.
+
+    Attributes:
+        clock: returns the current UTC time; used for the SLA column's display text.
+
+    Signals:
+        (QAbstractTableModel's own: rowsInserted, rowsRemoved, rowsMoved, dataChanged...)
+    """
+
+    def __init__(self, parent: QObject | None = None, *, clock: Clock = _utc_now) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self._rows: list[_Row] = []
+        self._keys: list[UrgencyKey] = []
+        self._by_id: dict[int, _Row] = {}
+        # id -> version of incidents that left the wall, so a late, older upsert
+        # (a poll diff racing an action result) cannot bring them back
+        self._gone: dict[int, int] = {}
+        self._stale_sources: dict[str, str] = {}  # source name -> "stale since 14:02"
+
+    # ------------------------------------------------------------------ Qt model API
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(Column)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+    def roleNames(self) -> dict[int, QByteArray]:  # noqa: N802
+        names = dict(super().roleNames())
+        names.update({role: QByteArray(name) for role, name in ROLE_NAMES.items()})
+        return names
+
+    def headerData(  # noqa: N802
+        self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(Column):
+            if role == _DISPLAY:
+                return HEADERS[Column(section)]
+            if role == _ALIGNMENT:
+                return _LEFT
+        return None
+
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        number = index.row()
+        if number >= len(self._rows):
+            return None
+        row = self._rows[number]
+        column = index.column()
+        if role == _DISPLAY:
+            if column == Column.SLA:
+                return read_sla(row.incident, self.clock()).text
+            return row.texts[column]
+        if role == _FOREGROUND:
+            if row.stale is not None or not row.incident.state.active:
+                return theme.MUTED_BRUSH
+            return None
+        if role == _ALIGNMENT:
+            return _RIGHT if column == Column.ALERTS else _LEFT
+        if role == IncidentRole:
+            return row.incident
+        if role == SeverityRole:
+            return row.incident.severity
+        if role == DeadlineRole:
+            return row.incident.next_deadline
+        if role == ClockRole:
+            return row.incident.running_clock
+        if role == StaleRole:
+            return row.stale
+        if role == IncidentIdRole:
+            return row.incident.id
+        if role == UrgencyRole:
+            return row.key
+        if role == _TOOLTIP:
+            return self._tooltip(row, column)
+        return None
+
+    def _tooltip(self, row: _Row, column: int) -> str | None:
+        incident = row.incident
+        if column == Column.SLA:
+            now = self.clock()
+            lines = [read_sla(incident, now).text]
+            if incident.response_due is not None:
+                lines.append(f"response due {day_and_time(incident.response_due, now)}")
+            if incident.resolve_due is not None:
+                lines.append(f"resolve due {day_and_time(incident.resolve_due, now)}")
+            return "\n".join(lines)
+        if row.stale is not None:
+            return (
+                f"{incident.title}\n{row.stale}: a source of this incident is not answering,"
+                " so this row may be out of date"
+            )
+        if column in (Column.TITLE, Column.SERVICES, Column.CUSTOMER):
+            return row.texts[column] or None
+        return None
+
+    # ------------------------------------------------------------------ queries
+
+    def incident_at(self, row: int) -> Incident | None:
+        return self._rows[row].incident if 0 <= row < len(self._rows) else None
+
+    def incident(self, incident_id: int) -> Incident | None:
+        found = self._by_id.get(incident_id)
+        return found.incident if found is not None else None
+
+    def row_of(self, incident_id: int) -> int | None:
+        found = self._by_id.get(incident_id)
+        return bisect_left(self._keys, found.key) if found is not None else None
+
+    def index_of(self, incident_id: int, column: int = 0) -> QModelIndex:
+        row = self.row_of(incident_id)
+        return self.index(row, column) if row is not None else QModelIndex()
+
+    def incidents(self) -> Iterator[Incident]:
+        """Every incident on the wall, most urgent first."""
+        return (row.incident for row in self._rows)
+
+    def stale_text(self, incident_id: int) -> str | None:
+        found = self._by_id.get(incident_id)
+        return found.stale if found is not None else None
+
+    # ------------------------------------------------------------------ changes
+
+    def load(self, incidents: Iterable[Incident]) -> None:
+        """Replace everything (startup, reconnect): the only reset this model does."""
+        self.beginResetModel()
+        rows = [self._make_row(i) for i in incidents if i.id is not None and not i.state.terminal]
+        rows.sort(key=lambda row: row.key)
+        self._rows = rows
+        self._keys = [row.key for row in rows]
+        self._by_id = {row.incident.id: row for row in rows if row.incident.id is not None}
+        self._gone = {}
+        self.endResetModel()
+
+    def apply(self, changes: ChangeSet) -> None:
+        """A poll's or a refresh's change set: removals, then updates and inserts in order.
+
+        Row operations only (no layout change): measured at 50k rows, a layout change
+        made the header views re-scan every row and cost more than 1,000 single moves.
+        """
+        for incident_id in changes.removed:
+            self.remove(incident_id)
+        inserts: list[Incident] = []
+        for incident in changes.upserted:
+            if incident.id is not None and incident.id in self._by_id:
+                self.upsert(incident)
+            else:
+                inserts.append(incident)
+        inserts.sort(key=Incident.urgency_key)
+        for incident in inserts:
+            self.upsert(incident)
+        if changes.sources:
+            self.set_source_health(changes.sources)
+
+    def upsert(self, incident: Incident) -> bool:
+        """Show one snapshot (an action's result or a poll's); False when it was ignored.
+
+        A snapshot older than the row's (a lower `version`) is ignored; a closed or
+        false-positive incident leaves the wall.
+        """
+        incident_id = incident.id
+        if incident_id is None:
+            return False
+        current = self._by_id.get(incident_id)
+        if current is None:
+            if incident.version < self._gone.get(incident_id, -1):
+                return False
+            if incident.state.terminal:
+                self._gone[incident_id] = incident.version
+                return False
+            self._insert(self._make_row(incident))
+            return True
+        if incident.version < current.incident.version:
+            return False
+        if incident.state.terminal:
+            self._remove_row(current)
+            self._gone[incident_id] = incident.version
+            return True
+        self._update(current, incident)
+        return True
+
+    def remove(self, incident_id: int) -> bool:
+        """Take an incident off the wall (closed, false positive, aged out)."""
+        current = self._by_id.get(incident_id)
+        if current is None:
+            return False
+        self._gone[incident_id] = current.incident.version
+        self._remove_row(current)
+        return True
+
+    def set_source_health(self, health: Sequence[SourceHealth]) -> None:
+        """Mark rows whose sources are down or rate limited as stale ("stale since 14:02")."""
+        stale = {
+            item.name: f"stale since {hm(item.stale_since)}" if item.stale_since else "stale"
+            for item in health
+            if item.status in _STALE_STATUSES
+        }
+        if stale == self._stale_sources:
+            return
+        self._stale_sources = stale
+        last = len(Column) - 1
+        for number, row in enumerate(self._rows):
+            text = self._stale_of(row.incident)
+            if text != row.stale:
+                row.stale = text
+                row.texts = _texts(row.incident, text)
+                self.dataChanged.emit(self.index(number, 0), self.index(number, last))
+
+    # ------------------------------------------------------------------ internals
+
+    def _stale_of(self, incident: Incident) -> str | None:
+        if not self._stale_sources:
+            return None
+        found = [self._stale_sources[s] for s in incident.sources if s in self._stale_sources]
+        return min(found) if found else None
+
+    def _make_row(self, incident: Incident) -> _Row:
+        stale = self._stale_of(incident)
+        return _Row(incident, incident.urgency_key(), _texts(incident, stale), stale)
+
+    def _insert(self, row: _Row) -> None:
+        position = bisect_left(self._keys, row.key)
+        self.beginInsertRows(QModelIndex(), position, position)
+        self._rows.insert(position, row)
+        self._keys.insert(position, row.key)
+        if row.incident.id is not None:
+            self._by_id[row.incident.id] = row
+        self.endInsertRows()
+
+    def _remove_row(self, row: _Row) -> None:
+        position = bisect_left(self._keys, row.key)
+        self.beginRemoveRows(QModelIndex(), position, position)
+        del self._rows[position]
+        del self._keys[position]
+        if row.incident.id is not None:
+            self._by_id.pop(row.incident.id, None)
+        self.endRemoveRows()
+
+    def _update(self, row: _Row, incident: Incident) -> None:
+        old = bisect_left(self._keys, row.key)
+        key = incident.urgency_key()
+        stale = self._stale_of(incident)
+        if key != row.key:
+            # where it lands once taken out of its old place (keys are unique: id is last)
+            new = bisect_left(self._keys, key)
+            if new > old:
+                new -= 1
+            if new != old:
+                # a move, not remove + insert: the selection and current index follow it
+                destination = new if new < old else new + 1
+                self.beginMoveRows(QModelIndex(), old, old, QModelIndex(), destination)
+                del self._rows[old]
+                del self._keys[old]
+                row.incident, row.key, row.stale = incident, key, stale
+                row.texts = _texts(incident, stale)
+                self._rows.insert(new, row)
+                self._keys.insert(new, key)
+                self.endMoveRows()
+                self.dataChanged.emit(self.index(new, 0), self.index(new, len(Column) - 1))
+                return
+            self._keys[old] = key
+        row.incident, row.key, row.stale = incident, key, stale
+        row.texts = _texts(incident, stale)
+        self.dataChanged.emit(self.index(old, 0), self.index(old, len(Column) - 1))

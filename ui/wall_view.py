@@ -1,0 +1,211 @@
+"""The wall's table view: delegates, column layout, and the 1-second SLA repaint of visible cells."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyleOptionViewItem,
+    QTableView,
+    QWidget,
+)
+
+from app.domain.incident import Incident
+from ui.delegates import SeverityDelegate, SlaDelegate
+from ui.wall_model import Column, IncidentRole, IncidentTableModel
+
+Clock = Callable[[], datetime]
+
+SLA_TICK_MS = 1000
+
+# Starting widths in characters of the view's font; Title takes what is left.
+_WIDTHS = {
+    Column.KEY: 10,
+    Column.CUSTOMER: 8,
+    Column.SERVICES: 14,
+    Column.STATE: 9,
+    Column.TIER: 3,
+    Column.OWNER: 8,
+    Column.ALERTS: 4,
+    Column.TICKET: 8,
+}
+# Columns fitted to their content on load (at most this many characters wide).
+_FITTED = {Column.CUSTOMER: 14, Column.SERVICES: 28, Column.OWNER: 14, Column.TICKET: 14}
+_FIT_SAMPLE = 500  # rows looked at: enough for a wall, cheap at 50k rows
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class IncidentTableView(QTableView):
+    """The incident table, with severity pills, SLA countdowns and row selection.
+
+    Once a second it repaints only the visible cells of the SLA column (`repaint_sla_cells`):
+    no `dataChanged`, no whole-viewport update (PERF.md 1.3).
+
+    Attributes:
+        clock: returns the current UTC time (read by the SLA delegate at paint time).
+        sla_timer: the 1-second timer driving `repaint_sla_cells`.
+        severity_delegate, sla_delegate: the column painters.
+
+    Signals:
+        incident_selected(object): the selected row's Incident, or None when nothing is.
+    """
+
+    incident_selected = Signal(object)
+
+    def __init__(
+        self, model: IncidentTableModel, parent: QWidget | None = None, *, clock: Clock = _utc_now
+    ) -> None:
+        super().__init__(parent)
+        self.clock = clock
+        self.setModel(model)
+        self.severity_delegate = SeverityDelegate(self)
+        self.sla_delegate = SlaDelegate(self, clock=clock)
+        self.setItemDelegateForColumn(Column.SEVERITY, self.severity_delegate)
+        self.setItemDelegateForColumn(Column.SLA, self.sla_delegate)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSortingEnabled(False)  # the model keeps urgency order itself
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setTabKeyNavigation(False)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+        self.apply_font_metrics()
+        self.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
+        model.modelReset.connect(self._on_model_reset)
+        self.sla_timer = QTimer(self)
+        self.sla_timer.setInterval(SLA_TICK_MS)
+        self.sla_timer.timeout.connect(self.repaint_sla_cells)
+        self.sla_timer.start()
+
+    def model(self) -> IncidentTableModel:
+        found = super().model()
+        assert isinstance(found, IncidentTableModel)
+        return found
+
+    def apply_font_metrics(self) -> None:
+        """Size rows and columns for the current font (called again when wall mode enlarges it)."""
+        metrics = self.fontMetrics()
+        char = metrics.horizontalAdvance("0")
+        self.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
+        for column, chars in _WIDTHS.items():
+            self.setColumnWidth(column, char * chars + 16)
+        self.horizontalHeader().setMinimumSectionSize(char * 3)
+        option = self._item_option()
+        for column, delegate in (
+            (Column.SEVERITY, self.severity_delegate),
+            (Column.SLA, self.sla_delegate),
+        ):
+            self.setColumnWidth(column, delegate.sizeHint(option, QModelIndex()).width())
+        # never narrower than the header's own text (the wall's header font is bold)
+        header = self.horizontalHeader()
+        header_metrics = header.fontMetrics()
+        for column in Column:
+            title = str(self.model().headerData(column, Qt.Orientation.Horizontal))
+            needed = header_metrics.horizontalAdvance(title) + 2 * char
+            if column != Column.TITLE and self.columnWidth(column) < needed:
+                self.setColumnWidth(column, needed)
+
+    def fit_columns(self) -> None:
+        """Size the text columns to the loaded rows (capped), so Title gets the rest."""
+        model = self.model()
+        metrics = self.fontMetrics()
+        char = metrics.horizontalAdvance("0")
+        rows = min(model.rowCount(), _FIT_SAMPLE)
+        header_metrics = self.horizontalHeader().fontMetrics()
+        for column, cap in _FITTED.items():
+            title = str(model.headerData(column, Qt.Orientation.Horizontal))
+            widest = max(
+                [header_metrics.horizontalAdvance(title) + 2 * char - 16]
+                + [
+                    metrics.horizontalAdvance(str(model.index(r, column).data()))
+                    for r in range(rows)
+                ]
+            )
+            self.setColumnWidth(column, min(widest, char * cap) + 16)
+
+    def _item_option(self) -> QStyleOptionViewItem:
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        return option
+
+    # ------------------------------------------------------------------ SLA tick
+
+    def visible_sla_rect(self) -> QRect:
+        """The viewport rectangle of the SLA column's visible cells (empty when none)."""
+        model = self.model()
+        if model.rowCount() == 0 or self.isColumnHidden(Column.SLA):
+            return QRect()
+        viewport = self.viewport()
+        top = self.rowAt(0)
+        if top < 0:
+            return QRect()
+        bottom = self.rowAt(viewport.height() - 1)
+        if bottom < 0:
+            bottom = model.rowCount() - 1
+        x = self.columnViewportPosition(Column.SLA)
+        width = self.columnWidth(Column.SLA)
+        if x + width <= 0 or x >= viewport.width():
+            return QRect()
+        y = self.rowViewportPosition(top)
+        height = self.rowViewportPosition(bottom) + self.rowHeight(bottom) - y
+        return QRect(x, y, width, height)
+
+    def repaint_sla_cells(self) -> None:
+        """Schedule a repaint of the visible SLA cells only; the delegate reads the clock."""
+        rect = self.visible_sla_rect()
+        if not rect.isEmpty():
+            self.viewport().update(rect)
+
+    # ------------------------------------------------------------------ selection
+
+    def selected_incident(self) -> Incident | None:
+        index = self.currentIndex()
+        if not index.isValid() or not self.selectionModel().isRowSelected(
+            index.row(), QModelIndex()
+        ):
+            return None
+        incident = index.data(IncidentRole)
+        return incident if isinstance(incident, Incident) else None
+
+    def select_incident(self, incident_id: int) -> bool:
+        index = self.model().index_of(incident_id)
+        if not index.isValid():
+            return False
+        self.select_row(index.row())
+        return True
+
+    def select_row(self, row: int) -> None:
+        model = self.model()
+        if model.rowCount() == 0:
+            return
+        row = max(0, min(row, model.rowCount() - 1))
+        index = model.index(row, Column.KEY)
+        self.setCurrentIndex(index)  # selects the row (SelectRows behaviour)
+        self.scrollTo(index)
+
+    def move_selection(self, step: int) -> None:
+        """J/K: the next or previous row; the first row when nothing is selected."""
+        current = self.currentIndex()
+        self.select_row(current.row() + step if current.isValid() else 0)
+
+    def _on_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        incident = current.data(IncidentRole) if current.isValid() else None
+        self.incident_selected.emit(incident if isinstance(incident, Incident) else None)
+
+    def _on_model_reset(self) -> None:
+        self.incident_selected.emit(None)
