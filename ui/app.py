@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Protocol
 
-from PySide6.QtCore import QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QMessageLogContext, Qt, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.domain.changes import ChangeSet
@@ -95,6 +96,20 @@ def status_bar_excepthook(window: MainWindow) -> ExceptHook:
     return hook
 
 
+def stop_on_signals(app: QApplication) -> QTimer:
+    """Quit cleanly on Ctrl-C or SIGTERM (a wall display under systemd), joining the workers.
+
+    Python runs signal handlers only between bytecodes, and the Qt event loop is C++: a
+    timer wakes the interpreter twice a second so a pending signal is seen.
+    """
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: app.quit())
+    timer = QTimer(app)
+    timer.timeout.connect(lambda: None)
+    timer.start(500)
+    return timer
+
+
 def run(console: RunnableConsole, *, wall: bool = False) -> int:
     """Open the console's window, poll in the background until it closes; the exit code."""
     app = application()
@@ -106,6 +121,7 @@ def run(console: RunnableConsole, *, wall: bool = False) -> int:
     poller.poll_failed.connect(window.show_poll_error)
     previous_hook = sys.excepthook
     sys.excepthook = status_bar_excepthook(window)
+    stop_on_signals(app)
     if os.environ.get(QUIT_AFTER_FIRST_PAINT) == "1":
         window.first_painted.connect(app.quit, Qt.ConnectionType.QueuedConnection)
     try:

@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APPLICATION} \u2014 wall" if wall else APPLICATION)
         self._settings = settings if settings is not None else QSettings(ORGANIZATION, APPLICATION)
         self._health: list[SourceHealth] = []
+        self._columns_fitted = False
         self.runner = runner if runner is not None else TaskRunner(self)
         if runner is not None:
             runner.setParent(self)
@@ -218,22 +219,34 @@ class MainWindow(QMainWindow):
             shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(handler)
             self._shortcuts.append(shortcut)
+        quit_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Quit), self)
+        quit_shortcut.activated.connect(self.close)
+        self._shortcuts.append(quit_shortcut)
 
     # ------------------------------------------------------------------ data in
 
     def load(self, incidents: Sequence[Incident], health: Sequence[SourceHealth] = ()) -> None:
         """The initial wall (`console.wall(now)`): one model reset, first row selected."""
         self.model.load(incidents)
-        self.table.fit_columns()
+        self._fit_columns_once_filled()
         if health:
             self.set_source_health(health)
         self._refresh_wall()
-        if not self.wall_mode and self.model.rowCount():
+
+    def _fit_columns_once_filled(self) -> None:
+        """Size columns to the first rows seen (a new database starts empty); later polls
+        leave the widths alone, so they never jump under the operator's eyes."""
+        if self._columns_fitted:
+            return
+        self.table.fit_columns()
+        self._columns_fitted = self.model.rowCount() > 0
+        if self._columns_fitted and not self.wall_mode and self.table.currentIndex().row() < 0:
             self.table.select_row(0)
 
     def apply_changes(self, changes: ChangeSet) -> None:
         """A poll's change set (from the poll worker's `polled` signal)."""
         self.model.apply(changes)
+        self._fit_columns_once_filled()
         if changes.sources:
             self.set_source_health(changes.sources)
         if changes.at is not None:

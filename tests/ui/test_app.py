@@ -107,3 +107,45 @@ def test_gui_start_errors_are_a_dialog_with_the_cli_s_one_line(
     expected = f"{config}:1: sources[0]: missing field 'kind'"
     assert shown == [expected]
     assert capsys.readouterr().err == f"noc-console: {expected}\n"
+
+
+def test_sigterm_stops_the_console_cleanly(tmp_path: Path) -> None:
+    """A wall display under systemd is stopped with SIGTERM: workers joined, exit 0."""
+    import signal
+    import sqlite3
+    import time
+    from contextlib import closing
+
+    database = tmp_path / "term.db"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    env.pop("NOC_QUIT_AFTER_FIRST_PAINT", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "--db", f"sqlite:///{database}"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        polled = False
+        while not polled and time.monotonic() < deadline and process.poll() is None:
+            if database.exists():
+                with closing(sqlite3.connect(database)) as connection:
+                    try:
+                        polled = bool(
+                            connection.execute("SELECT count(*) FROM source_health").fetchone()[0]
+                        )
+                    except sqlite3.OperationalError:  # not migrated yet
+                        polled = False
+            if not polled:
+                time.sleep(0.1)
+        assert polled, "the console never polled"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+        assert process.returncode == 0, stderr
+        assert "Traceback" not in stderr
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
