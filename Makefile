@@ -44,7 +44,7 @@ lint: $(BIN)/.installed
 	$(BIN)/lint-imports
 
 bench: $(BIN)/.installed
-	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds -p no:randomly $(PYTEST_ARGS)
+	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds -s $(PYTEST_ARGS)
 
 screenshot: $(BIN)/.installed
 	$(BIN)/noc-console screenshot docs/screenshot.png --size 1600x900

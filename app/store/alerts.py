@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib import import_module
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.domain.alert import Alert, AlertStatus
@@ -105,7 +105,9 @@ class AlertRepository:
         if not rows:
             return
         dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # imported by name when first used: the PostgreSQL dialect pulls asyncio and asyncpg
+        # glue, a tenth of a second of every SQLite user's start
+        insert = import_module(f"sqlalchemy.dialects.{dialect}").insert
         # the Core table, not the ORM entity: the ORM's bulk path costs several times more
         statement = insert(ALERTS)
         statement = statement.on_conflict_do_update(
