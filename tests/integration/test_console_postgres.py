@@ -1,0 +1,48 @@
+"""The whole console on a shared PostgreSQL database: poll, act, measure, as on SQLite."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from app.domain.incident import IncidentState
+from app.domain.severity import Severity
+from app.store import IncidentConflict
+from tests.helpers.consoles import demo_console
+
+pytestmark = pytest.mark.integration
+
+
+def test_demo_estate_on_postgresql(pg_db_url: str, t0: datetime) -> None:
+    console = demo_console(pg_db_url)
+    other_workstation = demo_console(pg_db_url)
+    try:
+        changes = console.poll_once(t0)
+        assert changes.opened > 5
+        top = console.wall(t0)[0]
+        other_workstation.wall(t0)  # its baseline: what its wall shows now
+        assert top.severity is Severity.P1
+        assert top.id is not None
+        acknowledged = console.acknowledge(
+            top.id, t0 + timedelta(minutes=2), expected_version=top.version
+        )
+        assert acknowledged.state is IncidentState.TRIAGED
+        # the other workstation still shows the old version: a conflict, not an overwrite
+        with pytest.raises(IncidentConflict) as caught:
+            other_workstation.resolve(
+                top.id, t0 + timedelta(minutes=3), expected_version=top.version
+            )
+        assert getattr(caught.value.current, "version", None) == acknowledged.version
+        seen = other_workstation.refresh(t0 + timedelta(minutes=3))
+        assert [i.id for i in seen.upserted] == [acknowledged.id]  # exactly what changed
+        again = console.poll_once(t0 + timedelta(seconds=30))
+        assert again.opened == 0
+        metrics = console.metrics(
+            t0 - timedelta(hours=1), t0 + timedelta(hours=1), t0 + timedelta(minutes=5)
+        )
+        assert metrics.mtta.count == 1
+        assert metrics.mtta.median == 120.0
+    finally:
+        console.shutdown()
+        other_workstation.shutdown()
