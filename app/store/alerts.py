@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import import_module
 from datetime import datetime
+from importlib import import_module
 from typing import Any
 
 from sqlalchemy import func, select, text, update
