@@ -9,17 +9,14 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
-from typing import Protocol
 
 from PySide6.QtCore import QMessageLogContext, Qt, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.domain.changes import ChangeSet
-from app.domain.health import SourceHealth
-from app.domain.incident import Incident
-from ui.main_window import APPLICATION, ORGANIZATION, MainWindow, WindowConsole
+from app.console import Console
+from ui.main_window import APPLICATION, ORGANIZATION, MainWindow
 from ui.workers.poll_worker import PollThread
 
 log = logging.getLogger(__name__)
@@ -27,21 +24,6 @@ log = logging.getLogger(__name__)
 QUIT_AFTER_FIRST_PAINT = "NOC_QUIT_AFTER_FIRST_PAINT"
 
 ExceptHook = Callable[[type[BaseException], BaseException, TracebackType | None], object]
-
-
-class RunnableConsole(WindowConsole, Protocol):
-    """The parts of the console facade that `run` uses."""
-
-    @property
-    def poll_interval(self) -> timedelta: ...
-
-    def poll_once(self, now: datetime) -> ChangeSet: ...
-
-    def wall(self, now: datetime) -> list[Incident]: ...
-
-    def source_health(self) -> list[SourceHealth]: ...
-
-    def shutdown(self) -> None: ...
 
 
 def utc_now() -> datetime:
@@ -111,7 +93,7 @@ def stop_on_signals(app: QApplication) -> QTimer:
     return timer
 
 
-def run(console: RunnableConsole, *, wall: bool = False) -> int:
+def run(console: Console, *, wall: bool = False) -> int:
     """Open the console's window, poll in the background until it closes; the exit code."""
     app = application()
     app.setApplicationName(APPLICATION)

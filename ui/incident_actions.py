@@ -12,12 +12,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
-from app.console import IncidentConflict
+from app.console import Console, IncidentConflict
 from app.domain.errors import DomainError
 from app.domain.incident import EventKind, Incident
 from ui.workers.actions import TaskRunner
@@ -31,46 +30,6 @@ Prompt = Callable[[str, str, bool], str | None]
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class ActionConsole(Protocol):
-    """The console's operator actions (the facade in app/console.py)."""
-
-    def acknowledge(
-        self,
-        incident_id: int,
-        now: datetime,
-        note: str = "",
-        *,
-        expected_version: int | None = None,
-    ) -> Incident: ...
-
-    def escalate(
-        self,
-        incident_id: int,
-        now: datetime,
-        reason: str,
-        to_tier: Any = None,
-        *,
-        expected_version: int | None = None,
-    ) -> Incident: ...
-
-    def resolve(
-        self,
-        incident_id: int,
-        now: datetime,
-        note: str = "",
-        *,
-        expected_version: int | None = None,
-    ) -> Incident: ...
-
-    def close(
-        self, incident_id: int, now: datetime, rca: str, *, expected_version: int | None = None
-    ) -> Incident: ...
-
-    def mark_false_positive(
-        self, incident_id: int, now: datetime, reason: str, *, expected_version: int | None = None
-    ) -> Incident: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +128,7 @@ class IncidentActions(QObject):
 
     def __init__(
         self,
-        console: ActionConsole,
+        console: Console,
         runner: TaskRunner,
         *,
         clock: Clock = _utc_now,

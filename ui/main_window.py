@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from app.domain.alert import Alert
+from app.console import Console
 from app.domain.changes import ChangeSet
 from app.domain.health import SourceHealth
 from app.domain.incident import Incident
@@ -20,7 +19,6 @@ from ui.incident_actions import (
     ACKNOWLEDGE,
     ESCALATE,
     RESOLVE,
-    ActionConsole,
     ActionSpec,
     IncidentActions,
     Prompt,
@@ -44,12 +42,6 @@ APPLICATION = "NOC Console"
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class WindowConsole(ActionConsole, Protocol):
-    """What the window needs of the console facade."""
-
-    def alerts_of(self, incident_id: int) -> list[Alert]: ...
 
 
 class _FirstPaintWatch(QObject):
@@ -112,7 +104,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        console: WindowConsole,
+        console: Console,
         *,
         wall: bool = False,
         clock: Clock = _utc_now,

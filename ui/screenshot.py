@@ -5,28 +5,21 @@ from __future__ import annotations
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
-from app.domain.health import SourceHealth
-from app.domain.incident import Incident
+from app.console import Console
 from ui.app import application
-from ui.main_window import MainWindow, WindowConsole
+from ui.main_window import MainWindow
 from ui.workers.actions import TaskRunner
 
 View = Literal["operator", "wall"]
 
 
-class ScreenshotConsole(WindowConsole, Protocol):
-    def wall(self, now: datetime) -> list[Incident]: ...
-
-    def source_health(self) -> list[SourceHealth]: ...
-
-
 def render(
-    console: ScreenshotConsole,
+    console: Console,
     out: Path,
     *,
     view: View | str = "operator",

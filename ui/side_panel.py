@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Protocol
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.console import Console
 from app.domain.alert import Alert
 from app.domain.incident import EventKind, Incident, TimelineEvent
 from app.domain.severity import Severity
@@ -61,10 +61,6 @@ _SUMMARY_FIELDS = (
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class AlertsConsole(Protocol):
-    def alerts_of(self, incident_id: int) -> list[Alert]: ...
 
 
 class SeverityBadge(QWidget):
@@ -144,7 +140,7 @@ class IncidentPanel(QWidget):
 
     def __init__(
         self,
-        console: AlertsConsole,
+        console: Console,
         actions: IncidentActions,
         runner: TaskRunner,
         parent: QWidget | None = None,
