@@ -23,6 +23,7 @@ from app.json_shapes import incident_json, poll_json, source_json
 from app.logs import configure as configure_logging
 from app.paths import default_config_file
 from app.secrets import SecretUnavailable, delete_secret, set_secret
+from app.secrets import entry as secret_entry
 from app.store import StoreError
 
 EXIT_USAGE = 2
@@ -106,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     secrets = command("secrets", "store or delete a source's secret in the OS keyring")
     secrets.add_argument("action", choices=("set", "delete"))
     secrets.add_argument("name", help="the source or ticketing entry's name")
+    secrets.add_argument(
+        "--field",
+        help="a second secret of the same source, e.g. app_key for Datadog's application key",
+    )
     return parser
 
 
@@ -349,19 +354,21 @@ def _import(console: Any, args: argparse.Namespace) -> int:
 
 
 def _secrets(args: argparse.Namespace) -> int:
+    """Prompt (never an argument: shell history keeps arguments), store under the entry name."""
+    name = secret_entry(args.name, args.field)
     if args.action == "set":
         value = (
-            getpass.getpass(f"secret for {args.name}: ")
+            getpass.getpass(f"secret for {name}: ")
             if sys.stdin.isatty()
             else sys.stdin.readline().rstrip("\n")
         )
         if not value:
             raise ConfigError("empty secret; nothing stored", field="secrets")
-        set_secret(args.name, value)
-        print(f"stored the secret for {args.name} in the OS keyring")
+        set_secret(name, value)
+        print(f"stored the secret for {name} in the OS keyring")
         return 0
-    removed = delete_secret(args.name)
-    print(f"deleted the secret for {args.name}" if removed else f"no secret stored for {args.name}")
+    removed = delete_secret(name)
+    print(f"deleted the secret for {name}" if removed else f"no secret stored for {name}")
     return 0
 
 

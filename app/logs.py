@@ -39,4 +39,7 @@ def configure(verbosity: int, *, to_file: bool) -> None:
         handler.setFormatter(logging.Formatter(_FORMAT))
         root.addHandler(handler)
     # urllib3 at DEBUG prints request lines; never let it reach a shared log by accident
-    logging.getLogger("urllib3").setLevel(max(level, logging.INFO))
+    # urllib3 and botocore at DEBUG print request lines and headers (botocore's include the
+    # AWS session token): never let them reach a log, whatever -v says (RELIABILITY 22)
+    for chatty in ("urllib3", "botocore", "boto3", "s3transfer"):
+        logging.getLogger(chatty).setLevel(max(level, logging.INFO))

@@ -16,28 +16,36 @@ class SecretUnavailable(Exception):
     """No secret could be read, and why (no keyring backend, locked collection, ...)."""
 
 
-def environment_name(name: str) -> str:
-    """NOC_SECRET_<NAME>: upper-cased, every character other than A-Z and 0-9 becomes _."""
-    return "NOC_SECRET_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+def entry(name: str, field: str | None = None) -> str:
+    """The keyring entry: the source's name, or `name/field` for a second secret
+    (Datadog's application key is `NAME/app_key`)."""
+    return f"{name}/{field}" if field else name
 
 
-def get_secret(name: str) -> str | None:
-    value = os.environ.get(environment_name(name))
+def environment_name(name: str, field: str | None = None) -> str:
+    """NOC_SECRET_<NAME>[_<FIELD>]: upper-cased, every character other than A-Z and 0-9 becomes _."""
+    return "NOC_SECRET_" + re.sub(r"[^A-Z0-9]", "_", entry(name, field).upper())
+
+
+def get_secret(name: str, field: str | None = None) -> str | None:
+    """The secret of a source (or one of its fields): environment first, then the keyring."""
+    variable = environment_name(name, field)
+    value = os.environ.get(variable)
     if value:
         return value
     import keyring  # noqa: PLC0415 - imported late: keyring probes backends at import
     from keyring.errors import KeyringError  # noqa: PLC0415
 
     try:
-        return keyring.get_password(SERVICE, name)
+        return keyring.get_password(SERVICE, entry(name, field))
     except KeyringError as error:
         raise SecretUnavailable(
-            f"cannot read the secret for {name!r} from the OS keyring ({type(error).__name__}: {error}); "
-            f"unlock the keyring or set {environment_name(name)}"
+            f"cannot read the secret {entry(name, field)!r} from the OS keyring "
+            f"({type(error).__name__}: {error}); unlock the keyring or set {variable}"
         ) from None
     except RuntimeError as error:  # e.g. a D-Bus failure surfacing from a backend
         raise SecretUnavailable(
-            f"the OS keyring is not usable here ({error}); set {environment_name(name)} instead"
+            f"the OS keyring is not usable here ({error}); set {variable} instead"
         ) from None
 
 

@@ -12,22 +12,13 @@ from types import MappingProxyType
 from typing import Any
 
 from app.config.errors import ConfigError
+from app.config.source_options import SOURCE_KINDS, check_labels, check_source_options
 from app.domain.timestamps import parse_duration
 
 SCHEMA_VERSION = 1
 CONFIG_FILE_NAME = "noc-console.toml"
 
-SOURCE_KINDS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {
-        # kind -> the fields it accepts beyond the common ones
-        "alertmanager": frozenset({"url", "urls"}),
-        "prometheus": frozenset({"url"}),
-        "cloudwatch": frozenset({"region", "profile", "endpoint_url"}),
-        "datadog": frozenset({"site", "url"}),
-        "demo": frozenset({"seed"}),
-    }
-)
-_SOURCE_COMMON = frozenset({"name", "kind", "interval", "customer", "enabled", "timeout"})
+_SOURCE_COMMON = frozenset({"name", "kind", "interval", "customer", "enabled", "timeout", "labels"})
 TICKETING_KINDS = frozenset({"jira", "servicenow"})
 _TOP_LEVEL = frozenset(
     {
@@ -54,6 +45,7 @@ class SourceConfig:
         interval: time between polls.
         timeout: total deadline of one poll.
         customer: customer for alerts that carry no customer label.
+        labels: which source label gives customer, service and severity (default: the same names).
         options: the kind's own fields (url, region, site, seed, ...).
     """
 
@@ -64,6 +56,7 @@ class SourceConfig:
     customer: str | None = None
     enabled: bool = True
     options: Mapping[str, Any] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str | None:
@@ -326,8 +319,12 @@ def _source(item: Mapping[str, Any], index: int, where: _Locator) -> SourceConfi
                 "sources",
                 index,
             )
-    if kind in ("alertmanager", "prometheus") and "url" not in item and "urls" not in item:
-        raise where.error(f"missing field 'url' (a {kind} source needs it)", None, "sources", index)
+
+    def complain(message: str, key: str | None) -> ConfigError:
+        return where.error(message, key, "sources", index)
+
+    check_source_options(kind, item, complain)
+    labels = check_labels(item["labels"], complain) if "labels" in item else {}
     enabled = item.get("enabled", True)
     if not isinstance(enabled, bool):
         raise where.error("expected true or false", "enabled", "sources", index)
@@ -340,6 +337,7 @@ def _source(item: Mapping[str, Any], index: int, where: _Locator) -> SourceConfi
         customer=_optional_text(item, "customer", where, "sources", index),
         enabled=enabled,
         options=MappingProxyType(options),
+        labels=MappingProxyType(labels),
     )
 
 

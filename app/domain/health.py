@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 
 
 class SourceStatus(StrEnum):
@@ -27,6 +29,11 @@ class SourceHealth:
         last_attempt: when it was last polled; `last_success` when that last worked.
         alert_count: firing alerts in the last good snapshot.
         stale_since: since when its alerts are not current (None when healthy).
+        details: facts about the peer (URL, version, CA bundle in use, members).
+        failures: consecutive failed polls; `circuit` is "open" once they reach the breaker's
+            threshold and polls back off.
+        next_attempt: when the next poll is due.
+        retry_after_until: the peer's Retry-After in force, if any ("rate-limited until").
     """
 
     name: str
@@ -38,6 +45,14 @@ class SourceHealth:
     last_success: datetime | None = None
     alert_count: int = 0
     stale_since: datetime | None = None
+    details: Mapping[str, str] = field(default_factory=dict)
+    failures: int = 0
+    circuit: str = "closed"
+    next_attempt: datetime | None = None
+    retry_after_until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
 
     @property
     def ok(self) -> bool:

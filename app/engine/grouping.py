@@ -31,12 +31,14 @@ class KnownAlert:
     starts_at: datetime
     annotations: Mapping[str, str]
     generator_url: str | None = None
+    suppressed_by: tuple[str, ...] = ()
 
     def differs_from(self, alert: Alert) -> bool:
-        """Worth writing: new texts, or an earlier start (an HA member saw it first)."""
+        """Worth writing: new texts or suppression, or an earlier start (an HA member saw it first)."""
         return (
             alert.starts_at < self.starts_at
             or alert.generator_url != self.generator_url
+            or alert.suppressed_by != self.suppressed_by
             or dict(alert.annotations) != dict(self.annotations)
         )
 

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from app.config.catalog import parse_catalog_text
 from app.config.errors import ConfigError
+from app.config.settings import SourceConfig
 from app.config.yaml_lines import Fields, load_yaml
 from app.domain.alert import Alert, AlertStatus, fingerprint
 from app.domain.catalog import Catalog, Service
@@ -436,3 +437,9 @@ class DemoSource:
                     found.add(dependant)
                     pending.append(dependant)
         return tuple(self.catalog.services[sid] for sid in sorted(found))
+
+
+def build(config: SourceConfig, *, catalog: Catalog, secrets: object = None) -> DemoSource:
+    """The factory's entry point (app/sources/factory.py); the demo needs no secret."""
+    seed = config.options.get("seed", 1)
+    return DemoSource(name=config.name, catalog=catalog, seed=int(seed), interval=config.interval)

@@ -33,6 +33,7 @@ class OpenAlert:
     starts_at: datetime
     severity: Severity
     annotations: Mapping[str, str]
+    suppressed_by: tuple[str, ...]
     generator_url: str | None
 
 
@@ -51,6 +52,7 @@ def alert_row(
         "severity": severity.value,
         "labels": dict(alert.labels),
         "annotations": dict(alert.annotations),
+        "suppressed_by": list(alert.suppressed_by),
         "generator_url": alert.generator_url,
         "starts_at": alert.starts_at,
         "ends_at": None,
@@ -73,6 +75,7 @@ class AlertRepository:
             AlertRow.starts_at,
             AlertRow.severity,
             AlertRow.annotations,
+            AlertRow.suppressed_by,
             AlertRow.generator_url,
         ).where(AlertRow.source == source, AlertRow.status == AlertStatus.FIRING.value)
         return {
@@ -83,6 +86,7 @@ class AlertRepository:
                 row.starts_at,
                 Severity(row.severity),
                 row.annotations or {},
+                tuple(row.suppressed_by or ()),
                 row.generator_url,
             )
             for row in self.session.execute(query)
@@ -99,7 +103,7 @@ class AlertRepository:
     def upsert_firing(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert new firing occurrences, or refresh the open one of the same fingerprint.
 
-        A refresh updates annotations and `last_seen` and keeps the earliest start: a
+        A refresh updates annotations, suppression and `last_seen` and keeps the earliest start: a
         re-pushed alert is the same occurrence (RELIABILITY.md, pollers 5).
         """
         if not rows:
@@ -115,6 +119,7 @@ class AlertRepository:
             index_where=_FIRING_ONLY,
             set_={
                 "annotations": statement.excluded.annotations,
+                "suppressed_by": statement.excluded.suppressed_by,
                 "generator_url": statement.excluded.generator_url,
                 "last_seen": statement.excluded.last_seen,
                 "starts_at": func.min(AlertRow.starts_at, statement.excluded.starts_at)
@@ -166,6 +171,7 @@ class AlertRepository:
                 fingerprint=row.fingerprint,
                 labels=row.labels or {},
                 annotations=row.annotations or {},
+                suppressed_by=tuple(row.suppressed_by or ()),
                 status=AlertStatus(row.status),
                 starts_at=row.starts_at,
                 ends_at=row.ends_at,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -10,43 +12,29 @@ from sqlalchemy.orm import Session
 from app.domain.health import SourceHealth, SourceStatus
 from app.store.tables import SOURCE_HEALTH, SourceHealthRow
 
+# the table's columns are the dataclass's fields, one to one
+_FIELDS = tuple(f.name for f in fields(SourceHealth))
+
 
 class SourceHealthRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def all(self) -> dict[str, SourceHealth]:
-        rows = self.session.execute(select(SOURCE_HEALTH)).all()
-        return {
-            row.name: SourceHealth(
-                name=row.name,
-                kind=row.kind,
-                status=SourceStatus(row.status),
-                error=row.error,
-                error_class=row.error_class,
-                last_attempt=row.last_attempt,
-                last_success=row.last_success,
-                alert_count=row.alert_count,
-                stale_since=row.stale_since,
-            )
-            for row in rows
-        }
+        health = {}
+        for row in self.session.execute(select(SOURCE_HEALTH)):
+            values: dict[str, Any] = {name: getattr(row, name) for name in _FIELDS}
+            values["status"] = SourceStatus(values["status"])
+            values["details"] = values["details"] or {}
+            health[row.name] = SourceHealth(**values)
+        return health
 
     def put(self, health: Iterable[SourceHealth]) -> None:
         for item in health:
-            self.session.merge(
-                SourceHealthRow(
-                    name=item.name,
-                    kind=item.kind,
-                    status=item.status.value,
-                    error=item.error,
-                    error_class=item.error_class,
-                    last_attempt=item.last_attempt,
-                    last_success=item.last_success,
-                    alert_count=item.alert_count,
-                    stale_since=item.stale_since,
-                )
-            )
+            values: dict[str, Any] = {name: getattr(item, name) for name in _FIELDS}
+            values["status"] = item.status.value
+            values["details"] = dict(item.details)
+            self.session.merge(SourceHealthRow(**values))
 
     def forget_except(self, names: Iterable[str]) -> None:
         """Drop health rows of sources no longer configured."""

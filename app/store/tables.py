@@ -89,6 +89,7 @@ class AlertRow(Base):
     severity: Mapped[str] = mapped_column(String(2))
     labels: Mapped[dict[str, Any]]
     annotations: Mapped[dict[str, Any]]
+    suppressed_by: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
     generator_url: Mapped[str | None] = mapped_column(Text)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime | None]
@@ -121,6 +122,11 @@ class SourceHealthRow(Base):
     last_success: Mapped[datetime | None]
     alert_count: Mapped[int] = mapped_column(Integer, default=0)
     stale_since: Mapped[datetime | None]
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, server_default="{}")
+    failures: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt: Mapped[datetime | None]
+    retry_after_until: Mapped[datetime | None]
+    circuit: Mapped[str] = mapped_column(String(8), server_default="closed")
 
 
 # Typed handles on the Core tables, for the bulk paths that bypass the ORM unit of work.

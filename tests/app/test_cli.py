@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from app.store.migrations import head_of, revision_graph
 
 # FORMATS.md: each incident has at least these fields, and poll --once --json this shape
 INCIDENT_FIELDS = {
@@ -99,7 +100,7 @@ def test_db_upgrade_and_export_import(
 ) -> None:
     code, out, _ = run(capsys, "db", "upgrade", "--db", db_url)
     assert code == 0
-    assert "schema 0001" in out
+    assert f"schema {head_of(revision_graph())}" in out
     run(capsys, "poll", "--once", "--db", db_url)
     history = tmp_path / "history.jsonl"
     code, out, _ = run(capsys, "export", str(history), "--db", db_url)
@@ -140,3 +141,17 @@ def test_the_installed_command_runs_end_to_end(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["sources"][0]["name"] == "demo"
+
+
+def test_secrets_with_a_field(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    import keyring
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("app-key-canary\n"))
+    code, out, _ = run(capsys, "secrets", "set", "dd-prod", "--field", "app_key")
+    assert code == 0
+    assert out.strip() == "stored the secret for dd-prod/app_key in the OS keyring"
+    assert keyring.get_password("noc-console", "dd-prod/app_key") == "app-key-canary"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+
+from tests.helpers.peers import free_port, peer_unavailable
 
 _DEBIAN_BINARIES = "/usr/lib/postgresql/*/bin"
 _SERVER_USER = "postgres"
@@ -51,9 +52,7 @@ class PostgresCluster:
 
 
 def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("NOC_REQUIRE_PEERS") == "1":
-        pytest.fail(f"PostgreSQL peer required (NOC_REQUIRE_PEERS=1) but {reason}", pytrace=False)
-    pytest.skip(f"PostgreSQL peer not available: {reason}")
+    peer_unavailable("PostgreSQL", reason)
 
 
 def find_binaries() -> Path | None:
@@ -71,13 +70,6 @@ def find_binaries() -> Path | None:
     if on_path and (Path(on_path).parent / "initdb").is_file():
         return Path(on_path).parent
     return None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _as_server_user() -> tuple[list[str], int | None, int | None]:

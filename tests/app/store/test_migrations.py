@@ -1,9 +1,9 @@
 """Upgrading an existing database: a consistent backup first, then the migration, nothing lost.
 
-How an "older" database is made: the console ships one revision (0001), which has no
+How an "older" database is made: the shipped head revision has no
 predecessor, so no database can be stamped to an older *known* revision, and stamping an
 unknown one is exactly what "written by a newer console" means (DatabaseTooNew). So these
-tests do what the next release will do: they add a real revision 0002 in a temporary copy of
+tests do what the next release will do: they add a real revision (9001) in a temporary copy of
 the migrations folder and point `app.store.migrations` at it. A database written by the shipped
 code is then one revision behind, and `Database()` runs the genuine backup-and-upgrade path.
 """
@@ -45,24 +45,25 @@ ORPHAN_EVENT = """
 """
 
 InstallRevision = Callable[[str], str]
+HEAD = migrations.head_of(migrations.revision_graph())
 
 
 @pytest.fixture
 def install_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> InstallRevision:
-    """Install a revision 0002 (upgrade body given) on top of a copy of the shipped migrations."""
+    """Install a revision 9001 (upgrade body given) on top of a copy of the shipped migrations."""
 
     def install(body: str) -> str:
         copy = tmp_path / "migrations"
         shutil.copytree(migrations._HERE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-        (copy / "versions" / "0002_next.py").write_text(
+        (copy / "versions" / "9001_next.py").write_text(
             '"""A revision of the next release (test only)."""\n'
             "import sqlalchemy as sa\nfrom alembic import op\n\n"
-            'revision = "0002"\ndown_revision = "0001"\nbranch_labels = None\n'
+            f'revision = "9001"\ndown_revision = "{HEAD}"\nbranch_labels = None\n'
             "depends_on = None\n\n\ndef upgrade():\n" + body + "\n\ndef downgrade():\n    pass\n",
             encoding="utf-8",
         )
         monkeypatch.setattr(migrations, "_HERE", copy)
-        return "0002"
+        return "9001"
 
     return install
 
@@ -127,7 +128,7 @@ def test_an_older_database_is_backed_up_with_the_backup_api_then_upgraded(
     shutil.copyfile(path, byte_copy)
     assert rows(byte_copy)["source_health"] == []  # the test really tells the two apart
     expected = rows(path)
-    assert expected["source_health"] == [("am", "demo", "ok", None, None, None, None, 3, None)]
+    assert expected["source_health"][0][:9] == ("am", "demo", "ok", None, None, None, None, 3, None)
 
     head = install_revision(REBUILD_INCIDENTS)
     upgraded = Database(db_url)
@@ -143,7 +144,7 @@ def test_an_older_database_is_backed_up_with_the_backup_api_then_upgraded(
     assert backup.name.startswith(f"{path.name}.pre-{head}-")
     assert backup.name.endswith(".bak")
     assert integrity(backup) == "ok"
-    assert revision(backup) == "0001"
+    assert revision(backup) == HEAD
     assert rows(backup) == expected
     assert not backup.with_name(backup.name + "-wal").exists()  # self-contained, no WAL beside it
 
@@ -190,7 +191,7 @@ def test_a_migration_that_breaks_references_is_rolled_back(
     with pytest.raises(StoreError, match="broken references"):
         Database(db_url)
 
-    assert revision(db_path(db_url)) == "0001"
+    assert revision(db_path(db_url)) == HEAD
     assert rows(db_path(db_url)) == before
 
 
@@ -287,11 +288,13 @@ def test_the_revision_graph_read_without_alembic_is_alembic_s(
         return script.get_current_head(), frozenset(r.revision for r in script.walk_revisions())
 
     graph = migrations.revision_graph()
-    assert (migrations.head_of(graph), frozenset(graph)) == alembic_view() == ("0001", {"0001"})
+    shipped = frozenset(graph)
+    assert (migrations.head_of(graph), shipped) == alembic_view()
+    assert HEAD in shipped
     install_revision("    pass")
     graph = migrations.revision_graph()
     assert (
         (migrations.head_of(graph), frozenset(graph))
         == alembic_view()
-        == ("0002", {"0001", "0002"})
+        == ("9001", shipped | {"9001"})
     )

@@ -3,7 +3,9 @@
 It polls sources, runs the engine, stores the result and answers the wall's queries;
 operator actions go through the domain's transition table and land in the timeline.
 It is safe to call from several threads: storage sessions are per call, and the only
-shared state (the wall's version cache and source health) sits behind a lock.
+shared state (the wall's version cache, source health and poll schedules) sits behind a
+lock. Each source keeps its own schedule (app/polling.py), so the GUI's per-source workers
+and the CLI's poll loop wait for Retry-After and back off a dead peer the same way.
 """
 
 from __future__ import annotations
@@ -12,29 +14,28 @@ import getpass
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
 from app.config import Config, load_catalog, load_policies
+from app.console.ingest import FetchResult, apply_snapshot, fetch, health_after
 from app.domain.alert import Alert
 from app.domain.catalog import Catalog
 from app.domain.changes import ChangeSet
-from app.domain.health import SourceHealth, SourceStatus
+from app.domain.health import SourceHealth
 from app.domain.incident import EscalationTier, Incident
 from app.domain.policy import Policies
-from app.engine.grouping import KnownAlert, PreviousIncident, group_key, plan_ingest
 from app.engine.metrics import Metrics
 from app.engine.metrics import compute as compute_metrics
 from app.history import ImportResult, read_history, write_history
 from app.paths import default_database_url
-from app.sources.base import RateLimited, Snapshot, Source, SourceError
+from app.polling import PollSchedule
+from app.sources.base import Source
 from app.sources.demo import load_demo_estate
 from app.sources.factory import build_sources
 from app.store import Database, IncidentConflict, StoreError
-from app.store.alerts import AlertRepository, alert_row
+from app.store.alerts import AlertRepository
 from app.store.health import SourceHealthRepository
 from app.store.incidents import IncidentRepository
 from app.store.metrics import incident_times
@@ -47,15 +48,6 @@ __all__ = ["Console", "FetchResult", "IncidentConflict", "StoreError", "utc_now"
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class FetchResult:
-    """One source's poll: a snapshot, or the error that stopped it."""
-
-    source: Source
-    snapshot: Snapshot | None
-    error: SourceError | None = None
 
 
 class Console:
@@ -93,6 +85,7 @@ class Console:
             source.name: stored.get(source.name, SourceHealth(source.name, source.kind))
             for source in self.sources
         }
+        self._schedules = {source.name: PollSchedule(source.interval) for source in self.sources}
 
     @classmethod
     def open(
@@ -115,6 +108,11 @@ class Console:
         )
 
     def shutdown(self) -> None:
+        """Close the sources' connections and the database."""
+        for source in self.sources:
+            close = getattr(source, "close", None)
+            if callable(close):
+                close()
         self.database.dispose()
 
     @property
@@ -123,35 +121,70 @@ class Console:
 
     # ------------------------------------------------------------------ polling
 
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        raise KeyError(f"no source named {name!r}")
+
     def poll_once(self, now: datetime) -> ChangeSet:
-        """Poll every source (sequentially), then store and triage what they reported."""
-        return self.ingest([self.fetch(source, now) for source in self.sources], now)
+        """Poll every source at once (one hanging source delays nobody), then store it all."""
+        return self.ingest(self._fetch_all(self.sources, now), now)
+
+    def poll_due(self, now: datetime) -> ChangeSet | None:
+        """Poll the sources whose schedule says they are due (the CLI's poll loop); None if none."""
+        with self._lock:
+            due = [s for s in self.sources if self._schedules[s.name].due(now)]
+        return self.ingest(self._fetch_all(due, now), now) if due else None
+
+    def poll_source(self, name: str, now: datetime) -> ChangeSet:
+        """Poll one source and store what it said (a per-source worker's whole job)."""
+        return self.ingest([fetch(self.source(name), now)], now)
+
+    def next_poll_at(self, name: str | None = None) -> datetime | None:
+        """When a source (or the soonest of all) is next due, by its schedule."""
+        with self._lock:
+            times = [s.next_at for n, s in self._schedules.items() if name in (None, n)]
+        if any(t is None for t in times):
+            return None
+        return min((t for t in times if t is not None), default=None)
 
     def fetch(self, source: Source, now: datetime) -> FetchResult:
         """The I/O half of a poll: no storage, safe to run on a source's own thread."""
-        try:
-            return FetchResult(source, source.fetch(now))
-        except SourceError as error:
-            log.warning("source %s failed: %s", source.name, error)
-            return FetchResult(source, None, error)
-        except Exception as error:  # a parser bug must not stop the other sources
-            log.exception("source %s crashed", source.name)
-            failure = SourceError(f"internal error while polling: {type(error).__name__}: {error}")
-            return FetchResult(source, None, failure)
+        return fetch(source, now)
+
+    def _fetch_all(self, sources: Sequence[Source], now: datetime) -> list[FetchResult]:
+        if len(sources) <= 1:
+            return [fetch(source, now) for source in sources]
+        with ThreadPoolExecutor(
+            max_workers=min(8, len(sources)), thread_name_prefix="poll"
+        ) as pool:
+            return list(pool.map(lambda source: fetch(source, now), sources))
 
     def ingest(self, results: Sequence[FetchResult], now: datetime) -> ChangeSet:
         """The storage half: apply each snapshot, record health, return the wall's changes."""
         opened = updated = resolved = alerts = 0
-        health: list[SourceHealth] = []
+        with self._lock:
+            for result in results:
+                schedule = self._schedules[result.source.name]
+                if result.snapshot is not None:
+                    schedule.succeeded(now)
+                else:
+                    schedule.failed(now, result.error.retry_after if result.error else None)
+            health = [
+                health_after(self._health[r.source.name], r, self._schedules[r.source.name], now)
+                for r in results
+            ]
         with self.database.write() as session:
             for result in results:
                 if result.snapshot is not None:
-                    counts = self._apply_snapshot(session, result.snapshot, now)
+                    counts = apply_snapshot(
+                        session, result.snapshot, self.catalog, self.policies, now
+                    )
                     opened += counts[0]
                     updated += counts[1]
                     resolved += counts[2]
                     alerts += len(result.snapshot.alerts)
-                health.append(self._next_health(result, now))
             SourceHealthRepository(session).put(health)
         with self._lock:
             self._health.update({item.name: item for item in health})
@@ -165,99 +198,6 @@ class Console:
             updated=updated,
             resolved=resolved,
             at=now,
-        )
-
-    def _apply_snapshot(
-        self, session: Session, snapshot: Snapshot, now: datetime
-    ) -> tuple[int, int, int]:
-        alerts_repo = AlertRepository(session)
-        incidents_repo = IncidentRepository(session)
-        stored = alerts_repo.open_for_source(snapshot.source)
-        known = {
-            fp: KnownAlert(a.id, fp, a.incident_id, a.starts_at, a.annotations, a.generator_url)
-            for fp, a in stored.items()
-        }
-        new_keys = {group_key(a) for a in snapshot.alerts if a.fingerprint not in known}
-        active = incidents_repo.active_by_group(new_keys)
-        reported = {a.fingerprint for a in snapshot.alerts}
-        losing = {
-            a.incident_id
-            for fp, a in stored.items()
-            if fp not in reported and a.incident_id is not None
-        }
-        by_id = {i.id: i for i in incidents_repo.by_ids(losing) if i.id is not None}
-        previous = {
-            key: PreviousIncident(prev_id, detected_at)
-            for key, (prev_id, detected_at) in incidents_repo.latest_by_group(
-                new_keys - set(active)
-            ).items()
-        }
-        plan = plan_ingest(
-            source=snapshot.source,
-            alerts=snapshot.alerts,
-            complete=snapshot.complete,
-            known=known,
-            active_by_group=active,
-            incidents_by_id=by_id,
-            firing_counts=alerts_repo.firing_counts(losing),
-            previous_by_group=previous,
-            catalog=self.catalog,
-            policies=self.policies,
-            now=now,
-        )
-        rows: list[dict[str, object]] = []
-        opened = incidents_repo.add_many([incident for incident, _ in plan.new_incidents], now)
-        for stored_incident, (_, group) in zip(opened, plan.new_incidents, strict=True):
-            rows.extend(
-                alert_row(a, stored_incident.id, plan.alert_severity[a.fingerprint], now)
-                for a in group
-            )
-        for incident_id, group in plan.attachments.items():
-            rows.extend(
-                alert_row(a, incident_id, plan.alert_severity[a.fingerprint], now) for a in group
-            )
-        rows.extend(
-            alert_row(a, stored[a.fingerprint].incident_id, plan.alert_severity[a.fingerprint], now)
-            for a in plan.refreshed
-        )
-        alerts_repo.resolve(plan.resolved_alert_ids, now)
-        alerts_repo.touch(snapshot.source, now)
-        alerts_repo.upsert_firing(rows)
-        for before, after in plan.changed.values():
-            incidents_repo.save(before, after, now)
-        return len(plan.new_incidents), len(plan.changed), plan.resolved_incidents
-
-    def _next_health(self, result: FetchResult, now: datetime) -> SourceHealth:
-        with self._lock:
-            previous = self._health.get(
-                result.source.name, SourceHealth(result.source.name, result.source.kind)
-            )
-        if result.snapshot is not None:
-            snapshot = result.snapshot
-            return SourceHealth(
-                name=previous.name,
-                kind=result.source.kind,
-                status=SourceStatus.OK
-                if snapshot.complete and not snapshot.warning
-                else SourceStatus.DEGRADED,
-                error=snapshot.warning,
-                error_class="partial" if snapshot.warning else None,
-                last_attempt=now,
-                last_success=now,
-                alert_count=len(snapshot.alerts),
-                stale_since=None,
-            )
-        error = result.error
-        assert error is not None
-        status = SourceStatus.RATE_LIMITED if isinstance(error, RateLimited) else SourceStatus.DOWN
-        return replace(
-            previous,
-            kind=result.source.kind,
-            status=status,
-            error=str(error) or type(error).__name__,
-            error_class=error.kind,
-            last_attempt=now,
-            stale_since=previous.stale_since or previous.last_success or now,
         )
 
     # ------------------------------------------------------------------ the wall
