@@ -197,23 +197,32 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def _poll(console: Any, args: argparse.Namespace) -> int:
+    """`--once`: every source now. Otherwise each source on its own schedule (interval with
+    jitter, Retry-After, backoff of a dead peer), one line (or JSON document) per poll."""
+    if args.once:
+        _print_poll(console.poll_once(_now()), args.json)
+        return 0
     while True:
-        changes = console.poll_once(_now())
-        if args.json:
-            print(json.dumps(poll_json(changes)), flush=True)
-        else:
-            states = ", ".join(
-                f"{h.name} {h.status.value}" + (f" ({h.error})" if h.error else "")
-                for h in changes.sources
-            )
-            print(
-                f"{iso_z(changes.at)} alerts {changes.alerts}, opened {changes.opened}, "
-                f"updated {changes.updated}, resolved {changes.resolved}; {states}",
-                flush=True,
-            )
-        if args.once:
-            return 0
-        time.sleep(console.poll_interval.total_seconds())
+        changes = console.poll_due(_now())
+        if changes is not None:
+            _print_poll(changes, args.json)
+        due = console.next_poll_at()
+        wait = (due - _now()).total_seconds() if due is not None else 0.0
+        time.sleep(min(max(wait, 0.2), 5.0))
+
+
+def _print_poll(changes: Any, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(poll_json(changes)), flush=True)
+        return
+    states = ", ".join(
+        f"{h.name} {h.status.value}" + (f" ({h.error})" if h.error else "") for h in changes.sources
+    )
+    print(
+        f"{iso_z(changes.at)} alerts {changes.alerts}, opened {changes.opened}, "
+        f"updated {changes.updated}, resolved {changes.resolved}; {states}",
+        flush=True,
+    )
 
 
 def _incidents(console: Any, args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from requests.adapters import HTTPAdapter
 from urllib3 import exceptions as urllib3_errors
 from urllib3.exceptions import NameResolutionError
 
+from app import json_parsing
 from app.sources.base import (
     AuthFailed,
     BadPayload,
@@ -230,7 +231,7 @@ class HttpClient:
                 status, url, body, response.headers, response.headers.get("Content-Type")
             )
         try:
-            data = orjson.loads(body)
+            data = json_parsing.loads(body)
         except orjson.JSONDecodeError as error:
             raise BadPayload(
                 f"{url} did not answer JSON ({_describe_body(body, response.headers.get('Content-Type'))}): {error}"

@@ -63,6 +63,11 @@ def source_json(health: SourceHealth) -> dict[str, Any]:
         "last_attempt": iso_z(health.last_attempt),
         "last_success": iso_z(health.last_success),
         "stale_since": iso_z(health.stale_since),
+        "failures": health.failures,
+        "circuit": health.circuit,
+        "next_attempt": iso_z(health.next_attempt),
+        "retry_after_until": iso_z(health.retry_after_until),
+        "details": dict(health.details),
     }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from app.domain.alert import Alert, AlertStatus, fingerprint
 
@@ -41,3 +43,24 @@ def alert_batch(
             )
         )
     return alerts
+
+
+def am_payload(count: int, now: datetime) -> bytes:
+    """The real peer's shape (tests/data/alertmanager-alerts.json), `count` distinct alerts."""
+    template = json.loads(
+        (Path(__file__).parents[1] / "tests/data/alertmanager-alerts.json").read_text()
+    )[1]
+    items = []
+    for index, alert in enumerate(alert_batch(count, now)):
+        item = dict(template)
+        item["labels"] = dict(alert.labels)
+        item["annotations"] = dict(alert.annotations)
+        item["fingerprint"] = alert.fingerprint
+        item["startsAt"] = alert.starts_at.isoformat().replace("+00:00", "Z")
+        item["status"] = {
+            "state": "active" if index % 10 else "suppressed",
+            "silencedBy": [],
+            "inhibitedBy": [],
+        }
+        items.append(item)
+    return json.dumps(items).encode()

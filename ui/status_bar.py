@@ -30,21 +30,39 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def lamp_text(health: SourceHealth) -> str:
-    """'demo · ok · 14 alerts', 'prod-am · down · stale since 14:02'."""
+def age(then: datetime, now: datetime) -> str:
+    """'just now', '12 s ago', '3 min ago', '2 h ago': how old the last answer is."""
+    seconds = int((now - then).total_seconds())
+    if seconds < 5:
+        return "just now"
+    if seconds < 120:
+        return f"{seconds} s ago"
+    if seconds < 7200:
+        return f"{seconds // 60} min ago"
+    return f"{seconds // 3600} h ago"
+
+
+def lamp_text(health: SourceHealth, now: datetime | None = None) -> str:
+    """'demo · ok · 14 alerts · 3 s ago', 'prod-am · down · stale since 14:02',
+    'dd · rate limited until 14:05 · stale since 14:02'."""
     words = STATUS_WORDS[health.status]
     if health.status in (SourceStatus.OK, SourceStatus.DEGRADED):
         count = health.alert_count
-        return f"{health.name} \u00b7 {words} \u00b7 {count} alert{'s' if count != 1 else ''}"
+        text = f"{health.name} \u00b7 {words} \u00b7 {count} alert{'s' if count != 1 else ''}"
+        if now is not None and health.last_success is not None:
+            text += f" \u00b7 {age(health.last_success, now)}"
+        return text
     if health.status is SourceStatus.UNKNOWN:
         return f"{health.name} \u00b7 {words}"
+    if health.status is SourceStatus.RATE_LIMITED and health.retry_after_until is not None:
+        words = f"{words} until {hm(health.retry_after_until)}"
     since = health.stale_since or health.last_success
     stale = f"stale since {hm(since)}" if since is not None else "never answered"
     return f"{health.name} \u00b7 {words} \u00b7 {stale}"
 
 
 def lamp_tooltip(health: SourceHealth, now: datetime | None = None) -> str:
-    """The error in words, and when the source last answered."""
+    """The error in words, when the source last answered, what happens next, and its details."""
     lines = [f"{health.name} ({health.kind}): {STATUS_WORDS[health.status]}"]
     if health.error:
         kind = f" [{health.error_class}]" if health.error_class else ""
@@ -53,6 +71,11 @@ def lamp_tooltip(health: SourceHealth, now: datetime | None = None) -> str:
         lines.append(f"last answered {day_and_time(health.last_success, now)}")
     if health.last_attempt is not None:
         lines.append(f"last polled {day_and_time(health.last_attempt, now)}")
+    if health.circuit == "open":
+        lines.append(f"{health.failures} failed polls in a row: backing off")
+    if health.next_attempt is not None:
+        lines.append(f"next poll {day_and_time(health.next_attempt, now)}")
+    lines.extend(f"{key}: {value}" for key, value in sorted(health.details.items()))
     return "\n".join(lines)
 
 
@@ -79,11 +102,13 @@ class SourceLamp(QWidget):
         self.health = health
         self.set_health(health)
 
-    def set_health(self, health: SourceHealth, now: datetime | None = None) -> None:
+    def set_health(
+        self, health: SourceHealth, now: datetime | None = None, *, show_age: bool = True
+    ) -> None:
         self.health = health
         self._dot.status = health.status
         self._dot.update()
-        self.label.setText(lamp_text(health))
+        self.label.setText(lamp_text(health, now if show_age else None))
         self.setToolTip(lamp_tooltip(health, now))
 
     def setFont(self, font) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
@@ -125,13 +150,28 @@ class SourceLamps(QWidget):
         (none)
     """
 
-    def __init__(self, parent: QWidget | None = None, *, clock: Clock = _utc_now) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, clock: Clock = _utc_now, show_age: bool = True
+    ) -> None:
         super().__init__(parent)
         self.clock = clock
         self.lamps: dict[str, SourceLamp] = {}
+        # the wall is read from across the room: short lamps, no ticking ages
+        self.show_age = show_age
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(12)
+        # the "3 s ago" ages move between polls: a few labels, re-set once a second
+        self._ages = QTimer(self)
+        self._ages.setInterval(1000)
+        self._ages.timeout.connect(self.refresh_ages)
+        if show_age:
+            self._ages.start()
+
+    def refresh_ages(self) -> None:
+        now = self.clock()
+        for lamp in self.lamps.values():
+            lamp.label.setText(lamp_text(lamp.health, now if self.show_age else None))
 
     def set_source_health(self, health: Sequence[SourceHealth]) -> None:
         now = self.clock()
@@ -147,7 +187,7 @@ class SourceLamps(QWidget):
                 self.lamps[item.name] = lamp
                 self._layout.addWidget(lamp)
         for item in health:
-            self.lamps[item.name].set_health(item, now)
+            self.lamps[item.name].set_health(item, now, show_age=self.show_age)
 
     def all_ok(self) -> bool:
         """Every source answered completely on its last poll (and there is at least one)."""

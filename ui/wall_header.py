@@ -127,7 +127,7 @@ class WallHeader(QWidget):
         layout.addWidget(self.at_risk_label)
         layout.addWidget(self.breached_label)
         layout.addStretch(1)
-        self.sources = SourceLamps(self, clock=clock)
+        self.sources = SourceLamps(self, clock=clock, show_age=False)
         layout.addWidget(self.sources)
 
     def update_counts(self, incidents: Iterable[Incident]) -> WallCounts:

@@ -280,11 +280,9 @@ class IncidentTableModel(QAbstractTableModel):
         for incident in changes.upserted:
             if incident.id is not None and incident.id in self._by_id:
                 self.upsert(incident)
-            else:
+            elif self._admits(incident):
                 inserts.append(incident)
-        inserts.sort(key=Incident.urgency_key)
-        for incident in inserts:
-            self.upsert(incident)
+        self._insert_many([self._make_row(incident) for incident in inserts])
         if changes.sources:
             self.set_source_health(changes.sources)
 
@@ -299,10 +297,7 @@ class IncidentTableModel(QAbstractTableModel):
             return False
         current = self._by_id.get(incident_id)
         if current is None:
-            if incident.version < self._gone.get(incident_id, -1):
-                return False
-            if incident.state.terminal:
-                self._gone[incident_id] = incident.version
+            if not self._admits(incident):
                 return False
             self._insert(self._make_row(incident))
             return True
@@ -353,6 +348,46 @@ class IncidentTableModel(QAbstractTableModel):
     def _make_row(self, incident: Incident) -> _Row:
         stale = self._stale_of(incident)
         return _Row(incident, incident.urgency_key(), _texts(incident, stale), stale)
+
+    def _admits(self, incident: Incident) -> bool:
+        """A new row for it? Not if it already left the wall in a newer version, or is closed."""
+        if incident.id is None or incident.version < self._gone.get(incident.id, -1):
+            return False
+        if incident.state.terminal:
+            self._gone[incident.id] = incident.version
+            return False
+        return True
+
+    def _insert_many(self, rows: list[_Row]) -> None:
+        """Insert rows at their sorted places, one beginInsertRows per contiguous run.
+
+        A storm's first poll brings hundreds of incidents at once; one signal per row cost
+        ~40 ms of GUI time for 500, one per run (usually a handful) a fraction of that.
+        """
+        if len(rows) < 8:
+            for row in rows:
+                self._insert(row)
+            return
+        rows.sort(key=lambda row: row.key)
+        merged_keys = sorted([*self._keys, *(row.key for row in rows)])
+        new_keys = {row.key for row in rows}
+        runs: list[tuple[int, int]] = []  # (first, last) positions in the merged order
+        for position, key in enumerate(merged_keys):
+            if key in new_keys:
+                if runs and runs[-1][1] == position - 1:
+                    runs[-1] = (runs[-1][0], position)
+                else:
+                    runs.append((position, position))
+        by_key = {row.key: row for row in rows}
+        for first, last in runs:  # in increasing order: earlier runs are already in place
+            self.beginInsertRows(QModelIndex(), first, last)
+            block = [by_key[merged_keys[p]] for p in range(first, last + 1)]
+            self._rows[first:first] = block
+            self._keys[first:first] = [row.key for row in block]
+            for row in block:
+                if row.incident.id is not None:
+                    self._by_id[row.incident.id] = row
+            self.endInsertRows()
 
     def _insert(self, row: _Row) -> None:
         position = bisect_left(self._keys, row.key)

@@ -28,6 +28,7 @@ from app.domain.incident import EscalationTier, Incident
 from app.domain.policy import Policies
 from app.engine.metrics import Metrics
 from app.engine.metrics import compute as compute_metrics
+from app.gc_pause import gc_paused, release_gradually
 from app.history import ImportResult, read_history, write_history
 from app.paths import default_database_url
 from app.polling import PollSchedule
@@ -43,7 +44,7 @@ from app.store.metrics import incident_times
 log = logging.getLogger(__name__)
 
 # the UI reaches storage only through this facade, so it catches these from here
-__all__ = ["Console", "FetchResult", "IncidentConflict", "StoreError", "utc_now"]
+__all__ = ["Console", "FetchResult", "IncidentConflict", "SourcePoller", "StoreError", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -129,17 +130,29 @@ class Console:
 
     def poll_once(self, now: datetime) -> ChangeSet:
         """Poll every source at once (one hanging source delays nobody), then store it all."""
-        return self.ingest(self._fetch_all(self.sources, now), now)
+        with gc_paused():
+            return self.ingest(self._fetch_all(self.sources, now), now)
 
     def poll_due(self, now: datetime) -> ChangeSet | None:
         """Poll the sources whose schedule says they are due (the CLI's poll loop); None if none."""
         with self._lock:
             due = [s for s in self.sources if self._schedules[s.name].due(now)]
-        return self.ingest(self._fetch_all(due, now), now) if due else None
+        if not due:
+            return None
+        with gc_paused():
+            return self.ingest(self._fetch_all(due, now), now)
 
     def poll_source(self, name: str, now: datetime) -> ChangeSet:
         """Poll one source and store what it said (a per-source worker's whole job)."""
-        return self.ingest([fetch(self.source(name), now)], now)
+        with gc_paused():
+            results = [fetch(self.source(name), now)]
+            changes = self.ingest(results, now)
+            snapshot = results.pop().snapshot
+            if snapshot is not None:  # free a storm's alerts without one long GIL hold
+                alerts = list(snapshot.alerts)
+                del snapshot
+                release_gradually(alerts)
+            return changes
 
     def next_poll_at(self, name: str | None = None) -> datetime | None:
         """When a source (or the soonest of all) is next due, by its schedule."""
@@ -148,6 +161,10 @@ class Console:
         if any(t is None for t in times):
             return None
         return min((t for t in times if t is not None), default=None)
+
+    def source_pollers(self) -> list[SourcePoller]:
+        """One poller per source, for per-source workers: a hung source delays only itself."""
+        return [SourcePoller(self, source.name, source.interval) for source in self.sources]
 
     def fetch(self, source: Source, now: datetime) -> FetchResult:
         """The I/O half of a poll: no storage, safe to run on a source's own thread."""
@@ -389,6 +406,25 @@ class Console:
                     before,
                 )
             return repository.save(before, action(before), now)
+
+
+class SourcePoller:
+    """One source's polls and schedule, as a per-source worker (ui/workers) drives them.
+
+    Attributes:
+        name: the source's name; `interval` its configured interval.
+    """
+
+    def __init__(self, console: Console, name: str, interval: timedelta) -> None:
+        self.console = console
+        self.name = name
+        self.interval = interval
+
+    def poll_once(self, now: datetime) -> ChangeSet:
+        return self.console.poll_source(self.name, now)
+
+    def next_poll_at(self) -> datetime | None:
+        return self.console.next_poll_at(self.name)
 
 
 def _login_name() -> str:

@@ -54,10 +54,7 @@ def apply_snapshot(
     incidents_repo = IncidentRepository(session)
     stored = alerts_repo.open_for_source(snapshot.source)
     known = {
-        fp: KnownAlert(
-            a.id, fp, a.incident_id, a.starts_at, a.annotations, a.generator_url, a.suppressed_by
-        )
-        for fp, a in stored.items()
+        fp: KnownAlert(a.id, fp, a.incident_id, a.starts_at, a.digest) for fp, a in stored.items()
     }
     new_keys = {group_key(a) for a in snapshot.alerts if a.fingerprint not in known}
     active = incidents_repo.active_by_group(new_keys)
@@ -102,7 +99,6 @@ def apply_snapshot(
         for a in plan.refreshed
     )
     alerts_repo.resolve(plan.resolved_alert_ids, now)
-    alerts_repo.touch(snapshot.source, now)
     alerts_repo.upsert_firing(rows)
     for before, after in plan.changed.values():
         incidents_repo.save(before, after, now)

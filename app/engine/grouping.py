@@ -23,24 +23,17 @@ RECURRENCE_WINDOW = timedelta(days=30)
 
 @dataclass(frozen=True, slots=True)
 class KnownAlert:
-    """A firing alert storage already holds (identity and the incident it belongs to)."""
+    """A firing alert storage already holds: identity, incident, start and content digest."""
 
     id: int
     fingerprint: str
     incident_id: int | None
     starts_at: datetime
-    annotations: Mapping[str, str]
-    generator_url: str | None = None
-    suppressed_by: tuple[str, ...] = ()
+    digest: str
 
     def differs_from(self, alert: Alert) -> bool:
         """Worth writing: new texts or suppression, or an earlier start (an HA member saw it first)."""
-        return (
-            alert.starts_at < self.starts_at
-            or alert.generator_url != self.generator_url
-            or alert.suppressed_by != self.suppressed_by
-            or dict(alert.annotations) != dict(self.annotations)
-        )
+        return alert.starts_at < self.starts_at or alert.content_digest() != self.digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +55,7 @@ class IngestPlan:
         refreshed: alerts already open whose texts or start changed (all others are only
             touched: their `last_seen` moves in one statement).
         resolved_alert_ids: stored alerts missing from a complete snapshot.
-        alert_severity: severity of every alert of the snapshot, by fingerprint.
+        alert_severity: severity of every alert to be written, by fingerprint.
     """
 
     new_incidents: list[tuple[Incident, list[Alert]]] = field(default_factory=list)
@@ -123,12 +116,14 @@ def plan_ingest(
             )
     new_by_group: dict[str, list[Alert]] = {}
     for fingerprint, alert in reported.items():
-        plan.alert_severity[fingerprint] = alert_severity(alert, catalog)
-        if fingerprint in known:
-            if known[fingerprint].differs_from(alert):
-                plan.refreshed.append(alert)
-        else:
+        stored = known.get(fingerprint)
+        if stored is None:
             new_by_group.setdefault(group_key(alert), []).append(alert)
+        elif stored.differs_from(alert):
+            plan.refreshed.append(alert)
+        else:
+            continue  # unchanged: nothing to write, no severity to work out
+        plan.alert_severity[fingerprint] = alert_severity(alert, catalog)
 
     lost: Counter[int] = Counter()
     if complete:  # only the whole truth may resolve what it no longer mentions

@@ -16,12 +16,14 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from itertools import repeat
 from typing import Any
 
 from app.config.settings import SourceConfig
 from app.domain.alert import Alert, AlertStatus, fingerprint
 from app.domain.catalog import Catalog
 from app.domain.timestamps import ensure_utc, parse_iso
+from app.gc_pause import release_gradually
 from app.http import HttpClient, JsonResponse
 from app.sources.base import AuthFailed, BadPayload, Snapshot, SourceError
 from app.sources.credentials import HttpCredentials, SecretLookup
@@ -64,11 +66,7 @@ def parse_alerts(
     if not isinstance(payload, list):
         raise BadPayload(f"expected a JSON array of alerts, got {type(payload).__name__}")
     parsed = Parsed()
-    names = {
-        item.get("fingerprint"): item["labels"].get("alertname", "")
-        for item in payload
-        if isinstance(item, dict) and isinstance(item.get("labels"), dict)
-    }
+    names = _Names(payload)
     for index, item in enumerate(payload):
         try:
             parsed.alerts.append(_alert(item, source, now, silences or {}, names))
@@ -77,19 +75,38 @@ def parse_alerts(
     return parsed
 
 
+class _Names:
+    """Fingerprint -> alert name, built only if some alert is inhibited (most polls: never)."""
+
+    def __init__(self, payload: list[Any]) -> None:
+        self._payload = payload
+        self._names: dict[Any, str] | None = None
+
+    def get(self, fingerprint: Any) -> str | None:
+        if self._names is None:
+            self._names = {
+                item.get("fingerprint"): item["labels"].get("alertname", "")
+                for item in self._payload
+                if isinstance(item, dict) and isinstance(item.get("labels"), dict)
+            }
+        return self._names.get(fingerprint)
+
+
 def _alert(
-    item: Any, source: str, now: datetime, silences: Mapping[str, str], names: Mapping[Any, str]
+    item: Any, source: str, now: datetime, silences: Mapping[str, str], names: _Names
 ) -> Alert:
     if not isinstance(item, dict):
         raise TypeError(f"not an object but {type(item).__name__}")
     labels = item.get("labels")
     if not isinstance(labels, dict) or not labels:
         raise ValueError("no labels")
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in labels.items()):
+    if not all_text(labels):
         raise TypeError("labels must map text to text")
     annotations = item.get("annotations") or {}
     if not isinstance(annotations, dict):
         raise TypeError("annotations must be an object")
+    if not all_text(annotations):
+        annotations = {k: str(v) for k, v in annotations.items()}
     identity = item.get("fingerprint")
     if not isinstance(identity, str) or not identity:
         identity = fingerprint(labels)
@@ -98,16 +115,18 @@ def _alert(
     state = status.get("state", "active") if isinstance(status, dict) else "active"
     if state not in _STATES:
         raise ValueError(f"unknown state {state!r}")
-    reasons = [silences.get(s, f"silenced by silence {s}") for s in _ids(status, "silencedBy")]
-    reasons += [
-        f"inhibited by {names.get(fp) or 'alert'} ({fp})" for fp in _ids(status, "inhibitedBy")
-    ]
+    reasons: list[str] = []
+    if state == "suppressed":
+        reasons = [silences.get(s, f"silenced by silence {s}") for s in _ids(status, "silencedBy")]
+        reasons += [
+            f"inhibited by {names.get(fp) or 'alert'} ({fp})" for fp in _ids(status, "inhibitedBy")
+        ]
     generator = item.get("generatorURL")
     return Alert(
         source=source,
         fingerprint=identity,
         labels=labels,
-        annotations={str(k): str(v) for k, v in annotations.items()},
+        annotations=annotations,
         status=AlertStatus.FIRING,
         starts_at=starts_at,
         ends_at=None,
@@ -115,6 +134,11 @@ def _alert(
         generator_url=generator if isinstance(generator, str) and generator else None,
         suppressed_by=tuple(reasons),
     )
+
+
+def all_text(mapping: Mapping[Any, Any]) -> bool:
+    """Every value is a string (JSON object keys always are); checked in C, per alert."""
+    return all(map(isinstance, mapping.values(), repeat(str)))
 
 
 def _ids(status: Any, key: str) -> list[str]:
@@ -233,6 +257,8 @@ class AlertmanagerSource:
             {"active": "true", "silenced": "true", "inhibited": "true", "unprocessed": "true"},
         )
         parsed = parse_alerts(alerts.data, self.name, now, silence_reasons(silences.data))
+        if isinstance(alerts.data, list):
+            release_gradually(alerts.data)  # the raw documents, now alerts: free them gently
         return parsed, _details(member, status)
 
 

@@ -90,6 +90,7 @@ class AlertRow(Base):
     labels: Mapped[dict[str, Any]]
     annotations: Mapped[dict[str, Any]]
     suppressed_by: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
+    digest: Mapped[str] = mapped_column(String(24), server_default="")
     generator_url: Mapped[str | None] = mapped_column(Text)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime | None]

@@ -14,18 +14,6 @@ from PySide6.QtCore import QSettings, QThread, QThreadPool
 from app.config import Config
 from app.console import Console
 
-# The offscreen platform plugin warns whenever a top-level window's size constraints
-# change (any window with a layout): it is the test platform talking, not our code.
-# (Better in pyproject's `qt_log_ignore`, for the whole suite; asked of the lead.)
-OFFSCREEN_NOISE = r"This plugin does not support propagateSizeHints\(\)"
-_HERE = Path(__file__).parent
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if _HERE in item.path.parents:
-            item.add_marker(pytest.mark.qt_log_ignore(OFFSCREEN_NOISE))
-
 
 @pytest.fixture(autouse=True)
 def _dangling_qthreads(monkeypatch: pytest.MonkeyPatch, qtbot) -> Iterator[None]:

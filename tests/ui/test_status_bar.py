@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from app.domain.health import SourceHealth, SourceStatus
 from ui import theme
 from ui.local_time import hm, hms
-from ui.status_bar import ConsoleStatusBar, lamp_text
+from ui.status_bar import ConsoleStatusBar, lamp_text, lamp_tooltip
 
 
 def test_lamp_words(t0: datetime) -> None:
@@ -56,3 +56,35 @@ def test_the_status_bar_shows_lamps_errors_and_the_last_poll(qtbot, t0: datetime
     bar.set_source_health([SourceHealth("demo", "demo", SourceStatus.OK, alert_count=4), down])
     assert bar.sources.lamps["demo"] is before
     assert before.label.text() == "demo \u00b7 ok \u00b7 4 alerts"
+
+
+def test_lamp_ages_rate_limits_and_details(t0: datetime) -> None:
+    ok = SourceHealth(
+        "demo", "demo", SourceStatus.OK, alert_count=2, last_success=t0 - timedelta(seconds=12)
+    )
+    assert lamp_text(ok, t0) == "demo \u00b7 ok \u00b7 2 alerts \u00b7 12 s ago"
+    assert lamp_text(ok, t0 + timedelta(minutes=5)).endswith("5 min ago")
+    until = t0 + timedelta(minutes=2)
+    limited = SourceHealth(
+        "dd", "datadog", SourceStatus.RATE_LIMITED, stale_since=t0, retry_after_until=until
+    )
+    assert (
+        lamp_text(limited, t0)
+        == f"dd \u00b7 rate limited until {hm(until)} \u00b7 stale since {hm(t0)}"
+    )
+    detailed = SourceHealth(
+        "am",
+        "alertmanager",
+        SourceStatus.DOWN,
+        error="no answer",
+        error_class="timeout",
+        failures=4,
+        circuit="open",
+        next_attempt=t0 + timedelta(minutes=3),
+        details={"url": "https://am.example:9093", "ca_bundle": "/etc/ssl/noc-ca.pem"},
+    )
+    tip = lamp_tooltip(detailed, t0)
+    assert "no answer [timeout]" in tip
+    assert "4 failed polls in a row: backing off" in tip
+    assert "ca_bundle: /etc/ssl/noc-ca.pem" in tip
+    assert "url: https://am.example:9093" in tip

@@ -18,7 +18,12 @@ Clock = Callable[[], datetime]
 
 
 class Pollable(Protocol):
-    """What the worker needs of the console."""
+    """What the worker needs: a poll (the console's, or one source's `SourcePoller`).
+
+    A pollable that also has `next_poll_at() -> datetime | None` decides when it is due
+    (its schedule honours Retry-After and backs off a dead peer); otherwise the worker
+    polls every `interval`.
+    """
 
     def poll_once(self, now: datetime) -> ChangeSet: ...
 
@@ -64,10 +69,21 @@ class PollWorker(QObject):
     def start(self) -> None:
         """Create the timer in this thread and poll once right away."""
         self._timer = QTimer(self)
-        self._timer.setInterval(max(1, int(self.interval.total_seconds() * 1000)))
+        self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.poll_now)
-        self._timer.start()
         self.poll_now()
+
+    def _schedule_next(self) -> None:
+        """Arm the timer for the next due poll (never sooner than 200 ms: no busy loop)."""
+        if self._timer is None:
+            return
+        delay = self.interval
+        next_poll_at = getattr(self._console, "next_poll_at", None)
+        if callable(next_poll_at):
+            due = next_poll_at()
+            if isinstance(due, datetime):
+                delay = due - self._clock()
+        self._timer.start(max(200, int(delay.total_seconds() * 1000)))
 
     def claim_request(self) -> bool:
         """Note a poll request (any thread); False when one is already waiting to run."""
@@ -98,6 +114,7 @@ class PollWorker(QObject):
             self.polled.emit(changes)
         finally:
             self._running = False
+            self._schedule_next()
 
     @Slot()
     def stop(self) -> None:
@@ -137,12 +154,13 @@ class PollThread(QObject):
         *,
         interval: timedelta,
         clock: Clock = _utc_now,
+        name: str = "",
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.worker = PollWorker(console, interval=interval, clock=clock)
         self.qthread = QThread()
-        self.qthread.setObjectName("poll")
+        self.qthread.setObjectName(f"poll-{name}" if name else "poll")
         self.worker.moveToThread(self.qthread)
         self.qthread.started.connect(self.worker.start)
         self._stop_requested.connect(self.worker.stop, Qt.ConnectionType.QueuedConnection)

@@ -46,7 +46,9 @@ def plan(alerts, **kwargs):  # type: ignore[no-untyped-def]
 
 
 def known(alert: Alert, alert_id: int, incident_id: int) -> KnownAlert:
-    return KnownAlert(alert_id, alert.fingerprint, incident_id, alert.starts_at, alert.annotations)
+    return KnownAlert(
+        alert_id, alert.fingerprint, incident_id, alert.starts_at, alert.content_digest()
+    )
 
 
 def stored(incident: Incident, incident_id: int) -> Incident:

@@ -1,4 +1,4 @@
-"""Why an alert is suppressed, and each source's poll state (details, failures, next attempt).
+"""Why an alert is suppressed, its content digest, and each source's poll state.
 
 Revision ID: 0002
 Revises: 0001
@@ -23,6 +23,10 @@ def upgrade() -> None:
     op.add_column(
         "alerts", sa.Column("suppressed_by", sa.JSON(), nullable=False, server_default="[]")
     )
+    # hash of the texts that may change under one identity; "" (never matches) for old rows
+    op.add_column(
+        "alerts", sa.Column("digest", sa.String(length=24), nullable=False, server_default="")
+    )
     op.add_column(
         "source_health", sa.Column("details", sa.JSON(), nullable=False, server_default="{}")
     )
@@ -42,4 +46,5 @@ def downgrade() -> None:
         for column in ("circuit", "retry_after_until", "next_attempt", "failures", "details"):
             batch.drop_column(column)
     with op.batch_alter_table("alerts") as batch:
+        batch.drop_column("digest")
         batch.drop_column("suppressed_by")
