@@ -399,18 +399,25 @@ class IncidentPanel(QWidget):
         self.alerts.clear()
         items = []
         for alert in alerts:
+            # a silenced or inhibited alert says so and why, where the operator looks
+            suppressed = alert.firing and bool(alert.suppressed_by)
+            summary = (
+                f"{alert.summary} ({'; '.join(alert.suppressed_by)})"
+                if suppressed
+                else alert.summary
+            )
             item = QTreeWidgetItem(
                 [
-                    alert.status.value,
+                    "suppressed" if suppressed else alert.status.value,
                     alert.alertname,
                     alert.labels.get("instance", ""),
                     day_and_time(alert.starts_at, now),
-                    alert.summary,
+                    summary,
                 ]
             )
             labels = "\n".join(f"{k}={v}" for k, v in sorted(alert.labels.items()))
-            item.setToolTip(4, f"{alert.summary}\n\n{labels}")
-            if not alert.firing:
+            item.setToolTip(4, f"{summary}\n\n{labels}")
+            if not alert.firing or suppressed:
                 for column in range(5):
                     item.setForeground(column, theme.MUTED_BRUSH)
             items.append(item)

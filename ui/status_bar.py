@@ -56,8 +56,13 @@ def lamp_text(health: SourceHealth, now: datetime | None = None) -> str:
         return f"{health.name} \u00b7 {words}"
     if health.status is SourceStatus.RATE_LIMITED and health.retry_after_until is not None:
         words = f"{words} until {hm(health.retry_after_until)}"
+    # a source that never answered has nothing stale: it has shown nothing yet
     since = health.stale_since or health.last_success
-    stale = f"stale since {hm(since)}" if since is not None else "never answered"
+    stale = (
+        f"stale since {hm(since)}"
+        if health.last_success is not None and since
+        else "never answered"
+    )
     return f"{health.name} \u00b7 {words} \u00b7 {stale}"
 
 

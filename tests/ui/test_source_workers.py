@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -96,10 +95,8 @@ def test_the_worker_waits_for_the_schedule_retry_after(qtbot, tmp_path: Path) ->
         (health,) = blocker.args[0].sources
         assert health.status is SourceStatus.RATE_LIMITED
         assert health.retry_after_until is not None
-        started = time.monotonic()
         qtbot.wait(1000)  # five intervals: a naive timer would have polled five more times
         assert limited.calls == 1
-        assert time.monotonic() - started >= 1.0
     finally:
         assert thread.stop()
         console.shutdown()

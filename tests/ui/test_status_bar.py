@@ -18,9 +18,15 @@ def test_lamp_words(t0: datetime) -> None:
     assert lamp_text(SourceHealth("am", "alertmanager", SourceStatus.DEGRADED, alert_count=1)) == (
         "am \u00b7 degraded \u00b7 1 alert"
     )
-    down = SourceHealth("prod-am", "alertmanager", SourceStatus.DOWN, stale_since=since)
+    down = SourceHealth(
+        "prod-am", "alertmanager", SourceStatus.DOWN, stale_since=since, last_success=since
+    )
     assert lamp_text(down) == f"prod-am \u00b7 down \u00b7 stale since {hm(since)}"
-    limited = SourceHealth("dd", "datadog", SourceStatus.RATE_LIMITED, stale_since=since)
+    blind = SourceHealth("new-am", "alertmanager", SourceStatus.DOWN, stale_since=since)
+    assert lamp_text(blind) == "new-am \u00b7 down \u00b7 never answered"
+    limited = SourceHealth(
+        "dd", "datadog", SourceStatus.RATE_LIMITED, stale_since=since, last_success=since
+    )
     assert lamp_text(limited) == f"dd \u00b7 rate limited \u00b7 stale since {hm(since)}"
     assert lamp_text(SourceHealth("new", "prometheus")) == "new \u00b7 not polled yet"
 
@@ -66,7 +72,12 @@ def test_lamp_ages_rate_limits_and_details(t0: datetime) -> None:
     assert lamp_text(ok, t0 + timedelta(minutes=5)).endswith("5 min ago")
     until = t0 + timedelta(minutes=2)
     limited = SourceHealth(
-        "dd", "datadog", SourceStatus.RATE_LIMITED, stale_since=t0, retry_after_until=until
+        "dd",
+        "datadog",
+        SourceStatus.RATE_LIMITED,
+        stale_since=t0,
+        last_success=t0,
+        retry_after_until=until,
     )
     assert (
         lamp_text(limited, t0)
