@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QElapsedTimer, QTimer
 
 from app.console import utc_now
 from benchmarks.test_sources_bench import alertmanager_source
 from tests.helpers.consoles import scripted_console
+from tests.helpers.event_loop import TickGaps
 from tests.helpers.peers import Daemon
 from ui.app import freeze_startup_heap
 from ui.main_window import MainWindow
@@ -35,34 +35,23 @@ def run_polls(qtbot: Any, tmp_path: Path, daemon: Daemon, polls: int) -> tuple[i
     thread = PollThread(poller, interval=poller.interval, name="am")
     thread.polled.connect(window.apply_changes)
     freeze_startup_heap()  # as ui.app.run does once the window is built
-    gaps: list[int] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def tick() -> None:
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(10)
+    ticks = TickGaps()
+    ticks.start()
     done = [0]
     thread.polled.connect(lambda _changes: done.__setitem__(0, done[0] + 1))
     try:
         thread.start()
         qtbot.waitUntil(lambda: done[0] >= 1, timeout=60_000)
-        first = max(gaps)
+        first = ticks.longest
         for target in range(2, polls + 1):
             thread.request_poll()
             qtbot.waitUntil(lambda t=target: done[0] >= t, timeout=60_000)
     finally:
-        timer.stop()
+        ticks.stop()
         assert thread.stop()
         window.shutdown()
         console.shutdown()
-    return first, gaps
+    return first, ticks.gaps
 
 
 @pytest.mark.benchmark(group="GUI event loop during a 10k-alert poll")

@@ -121,7 +121,8 @@ def run(console: Console, *, wall: bool = False) -> int:
     for poller in pollers:
         poller.polled.connect(window.apply_changes)
         poller.poll_failed.connect(window.show_poll_error)
-    freeze_startup_heap()
+    # after the first paint: a full collection before it would delay the window
+    window.first_painted.connect(freeze_startup_heap, Qt.ConnectionType.QueuedConnection)
     previous_hook = sys.excepthook
     sys.excepthook = status_bar_excepthook(window)
     stop_on_signals(app)

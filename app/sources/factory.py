@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from app.config.errors import ConfigError
 from app.config.settings import SourceConfig
 from app.domain.catalog import Catalog
-from app.http import HttpSettings
 from app.secrets import get_secret
 from app.sources.base import Source
 from app.sources.labels import LabelMapping, MappedSource
+
+if TYPE_CHECKING:
+    from app.http import HttpSettings
 
 SecretLookup = Callable[[str, str | None], str | None]
 
@@ -30,6 +33,8 @@ _MODULES = {
 
 def http_settings(config: SourceConfig) -> HttpSettings:
     """Deadlines and limits of an HTTP source, from its config."""
+    from app.http import HttpSettings  # noqa: PLC0415 - requests loads only if a source needs it
+
     deadline = config.timeout.total_seconds()
     megabytes = config.options.get("max_response_mb", 64)
     return HttpSettings(

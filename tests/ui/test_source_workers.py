@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QElapsedTimer, QTimer
 
 from app.console import Console
 from app.domain.health import SourceStatus
 from app.sources.base import Snapshot
 from tests.helpers.consoles import scripted_console
+from tests.helpers.event_loop import TickGaps
 from tests.helpers.sources import ScriptedSource, make_alert
 from ui.workers.poll_worker import PollThread
 
@@ -53,30 +53,18 @@ def test_a_hanging_source_delays_neither_the_others_nor_the_gui(qtbot, two_sourc
         )
         thread.start()
 
-    # the GUI thread's event loop latency, sampled every 10 ms while one source hangs
-    gaps: list[int] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def tick() -> None:
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(10)
+    ticks = TickGaps()  # the GUI thread's event loop latency while one source hangs
+    ticks.start()
     try:
         assert hung.entered.wait(10)
         qtbot.waitUntil(lambda: healthy.calls >= 4, timeout=10_000)  # polled on time, repeatedly
     finally:
-        timer.stop()
+        ticks.stop()
         hung.release.set()
         for thread in threads:
             assert thread.stop()
     assert hung.calls == 1  # still in its first poll all along
-    assert max(gaps) < 100, f"event loop stalled {max(gaps)} ms"
+    assert ticks.longest < 100, f"event loop stalled {ticks.longest} ms"
     health = {h.name: h for h in console.source_health()}
     assert health["healthy"].status is SourceStatus.OK
 
