@@ -26,6 +26,7 @@ from ui.workers.poll_worker import PollThread
 
 
 def run_polls(qtbot: Any, tmp_path: Path, daemon: Daemon, polls: int) -> tuple[int, list[int]]:
+    """(longest gap until the first poll is applied, the gaps during the later polls)."""
     console = scripted_console(f"sqlite:///{tmp_path / 'gui.db'}", [alertmanager_source(daemon)])
     window = MainWindow(console, clock=utc_now)
     qtbot.addWidget(window)
@@ -43,6 +44,7 @@ def run_polls(qtbot: Any, tmp_path: Path, daemon: Daemon, polls: int) -> tuple[i
         thread.start()
         qtbot.waitUntil(lambda: done[0] >= 1, timeout=60_000)
         first = ticks.longest
+        first_ticks = len(ticks.gaps)
         for target in range(2, polls + 1):
             thread.request_poll()
             qtbot.waitUntil(lambda t=target: done[0] >= t, timeout=60_000)
@@ -51,7 +53,7 @@ def run_polls(qtbot: Any, tmp_path: Path, daemon: Daemon, polls: int) -> tuple[i
         assert thread.stop()
         window.shutdown()
         console.shutdown()
-    return first, ticks.gaps
+    return first, ticks.gaps[first_ticks:]
 
 
 @pytest.mark.benchmark(group="GUI event loop during a 10k-alert poll")
@@ -65,11 +67,10 @@ def test_longest_gap_between_10ms_ticks(
 
     benchmark.pedantic(scenario, rounds=3, iterations=1)
     first_poll = [first for first, _ in results]
-    overall = [max(gaps) for _, gaps in results]
+    steady = [max(gaps) for _, gaps in results]
     benchmark.extra_info["max_gap_first_poll_ms"] = first_poll
-    benchmark.extra_info["max_gap_all_polls_ms"] = overall
+    benchmark.extra_info["max_gap_steady_polls_ms"] = steady
     print(
-        f"\nlongest GUI gap: first poll {statistics.median(first_poll)} ms (runs {first_poll}), "
-        f"any poll {statistics.median(overall)} ms (runs {overall}); ticks per run "
-        f"{[len(g) for _, g in results]}"
+        f"\nlongest GUI gap: storm's first poll (opens ~500 incidents) {statistics.median(first_poll)} ms "
+        f"(runs {first_poll}); steady polls of the same 10k alerts {statistics.median(steady)} ms (runs {steady})"
     )
