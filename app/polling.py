@@ -8,8 +8,9 @@ and the CLI's poll loop schedule the same way and tests move the clock instead o
 - Failing: the next poll is still one interval away (a blind source must be retried
   soon), but never before what the peer asked for with Retry-After (capped).
 - After `threshold` failures in a row the breaker opens: polls back off exponentially
-  with full jitter up to `cap`, so a dead peer is not hammered; the first success closes
-  it again.
+  with full jitter up to `cap` (the console uses four intervals, at least a minute), so a
+  dead peer is not hammered yet is found again soon after it returns; the first success
+  closes the breaker. The GUI also polls at once when the OS reports the network back.
 """
 
 from __future__ import annotations

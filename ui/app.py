@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from PySide6.QtCore import QMessageLogContext, Qt, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.console import Console
@@ -107,6 +108,27 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
+def poll_when_the_network_returns(pollers: list[PollThread]) -> QNetworkInformation | None:
+    """After sleep, a VPN coming up or a cable plugged back, poll every source at once
+    instead of waiting out a backoff (RELIABILITY pollers 8). Best effort: without an OS
+    backend (glib, NetworkManager) there is nothing to listen to."""
+    if not QNetworkInformation.loadDefaultBackend():
+        return None
+    information = QNetworkInformation.instance()
+    if information is None:
+        return None
+    online = (QNetworkInformation.Reachability.Online, QNetworkInformation.Reachability.Site)
+
+    def changed(reachability: QNetworkInformation.Reachability) -> None:
+        if reachability in online:
+            log.info("network reachable again: polling every source now")
+            for poller in pollers:
+                poller.request_poll()
+
+    information.reachabilityChanged.connect(changed)
+    return information
+
+
 def run(console: Console, *, wall: bool = False) -> int:
     """Open the console's window, poll in the background until it closes; the exit code."""
     app = application()
@@ -121,6 +143,7 @@ def run(console: Console, *, wall: bool = False) -> int:
     for poller in pollers:
         poller.polled.connect(window.apply_changes)
         poller.poll_failed.connect(window.show_poll_error)
+    poll_when_the_network_returns(pollers)
     # after the first paint: a full collection before it would delay the window
     window.first_painted.connect(freeze_startup_heap, Qt.ConnectionType.QueuedConnection)
     previous_hook = sys.excepthook

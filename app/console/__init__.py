@@ -86,7 +86,14 @@ class Console:
             source.name: stored.get(source.name, SourceHealth(source.name, source.kind))
             for source in self.sources
         }
-        self._schedules = {source.name: PollSchedule(source.interval) for source in self.sources}
+        # a dead peer is retried less often, but never more than four intervals apart (or a
+        # minute): a blind source must come back soon after its peer does
+        self._schedules = {
+            source.name: PollSchedule(
+                source.interval, cap=max(source.interval * 4, timedelta(minutes=1))
+            )
+            for source in self.sources
+        }
 
     @classmethod
     def open(

@@ -88,3 +88,26 @@ def test_the_worker_waits_for_the_schedule_retry_after(qtbot, tmp_path: Path) ->
     finally:
         assert thread.stop()
         console.shutdown()
+
+
+def test_the_network_coming_back_polls_every_source_at_once(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtNetwork import QNetworkInformation
+
+    from ui.app import poll_when_the_network_returns
+
+    blind = ScriptedSource(name="vpn-only", interval=timedelta(minutes=10))
+    console = scripted_console(f"sqlite:///{tmp_path / 'noc.db'}", [blind])
+    (poller,) = console.source_pollers()
+    thread = PollThread(poller, interval=poller.interval, name="vpn-only")
+    try:
+        with qtbot.waitSignal(thread.polled, timeout=10_000):
+            thread.start()
+        information = poll_when_the_network_returns([thread])
+        if information is None:
+            pytest.skip("no network-information backend on this machine")
+        with qtbot.waitSignal(thread.polled, timeout=5_000):  # not ten minutes
+            information.reachabilityChanged.emit(QNetworkInformation.Reachability.Online)
+        assert blind.calls == 2
+    finally:
+        assert thread.stop()
+        console.shutdown()
