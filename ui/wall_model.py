@@ -251,10 +251,6 @@ class IncidentTableModel(QAbstractTableModel):
         """Every incident on the wall, most urgent first."""
         return (row.incident for row in self._rows)
 
-    def stale_text(self, incident_id: int) -> str | None:
-        found = self._by_id.get(incident_id)
-        return found.stale if found is not None else None
-
     # ------------------------------------------------------------------ changes
 
     def load(self, incidents: Iterable[Incident]) -> None:

@@ -123,10 +123,6 @@ class Console:
                 close()
         self.database.dispose()
 
-    @property
-    def poll_interval(self) -> timedelta:
-        return min((source.interval for source in self.sources), default=timedelta(seconds=15))
-
     # ------------------------------------------------------------------ polling
 
     def source(self, name: str) -> Source:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.domain.health import SourceHealth, SourceStatus
@@ -35,9 +35,3 @@ class SourceHealthRepository:
             values["status"] = item.status.value
             values["details"] = dict(item.details)
             self.session.merge(SourceHealthRow(**values))
-
-    def forget_except(self, names: Iterable[str]) -> None:
-        """Drop health rows of sources no longer configured."""
-        self.session.execute(
-            delete(SourceHealthRow).where(SourceHealthRow.name.notin_(list(names)))
-        )

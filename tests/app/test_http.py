@@ -27,7 +27,7 @@ from app.sources.base import (
     SourceTimeout,
     TlsError,
 )
-from tests.helpers.bad_servers import raw_server, self_signed, server_tls_context, wrong_host
+from tests.helpers.bad_servers import raw_server, self_signed, tls_server, wrong_host
 from tests.helpers.peers import free_port
 
 __all__ = ["self_signed", "wrong_host"]
@@ -184,40 +184,23 @@ def test_a_self_signed_certificate_is_rejected_unless_its_ca_is_configured(
     self_signed: tuple[Path, Path],
 ) -> None:
     cert, key = self_signed
-    server = HTTPServer(
-        host="127.0.0.1", port=free_port(), ssl_context=server_tls_context(cert, key)
-    )
-    server.start()
-    try:
-        server.expect_request("/x").respond_with_json({"ok": 1})
-        url = f"https://127.0.0.1:{server.port}"
+    with tls_server(cert, key) as url:
         with pytest.raises(TlsError, match="self-signed certificate") as caught:
             client(url).get_json("/x")
         assert "CA bundle" in str(caught.value)
         trusted = HttpSettings(deadline=5, ca_bundle=str(cert))
         assert client(url, trusted).get_json("/x").data == {"ok": 1}
         assert trusted.ca_bundle_in_use == str(cert)
-    finally:
-        server.clear()
-        server.stop()
 
 
 def test_a_certificate_for_another_host_is_a_hostname_mismatch(
     wrong_host: tuple[Path, Path],
 ) -> None:
     cert, key = wrong_host
-    server = HTTPServer(
-        host="127.0.0.1", port=free_port(), ssl_context=server_tls_context(cert, key)
-    )
-    server.start()
-    try:
-        server.expect_request("/x").respond_with_json({"ok": 1})
+    with tls_server(cert, key) as url:
         trusted = HttpSettings(deadline=5, ca_bundle=str(cert))  # trusted, but not for this host
         with pytest.raises(TlsError, match=r"(?i)mismatch"):
-            client(f"https://127.0.0.1:{server.port}", trusted).get_json("/x")
-    finally:
-        server.clear()
-        server.stop()
+            client(url, trusted).get_json("/x")
 
 
 def test_a_peer_hanging_mid_body_times_out() -> None:

@@ -12,6 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
+
+from tests.helpers.peers import free_port
 
 
 @contextmanager
@@ -90,7 +93,16 @@ def wrong_host(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return make_certificate(tmp_path_factory.mktemp("tls-other"), "DNS:elsewhere.example")
 
 
-def server_tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+@contextmanager
+def tls_server(cert: Path, key: Path) -> Iterator[str]:
+    """An HTTPS server on 127.0.0.1 with this certificate, answering `/x` with {"ok": 1}."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    return context
+    server = HTTPServer(host="127.0.0.1", port=free_port(), ssl_context=context)
+    server.start()
+    try:
+        server.expect_request("/x").respond_with_json({"ok": 1})
+        yield f"https://127.0.0.1:{server.port}"
+    finally:
+        server.clear()
+        server.stop()
