@@ -6,17 +6,30 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from app.config import triage_rules
 from app.config.errors import ConfigError
+from app.config.triage_rules import duration as _duration
+from app.config.triage_rules import instant as _instant
 from app.config.yaml_lines import Fields, LineDict, load_yaml, read_yaml_file
 from app.domain.incident import EscalationTier
 from app.domain.policy import MaintenanceWindow, Policies
 from app.domain.severity import Severity
 from app.domain.sla import ALWAYS, Calendar, SlaPolicy, SlaTarget
-from app.domain.timestamps import parse_duration
 from app.resources import read_text
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _BUILT_IN = "<built-in policies>"
+# sections a user's file merges key by key into the built-in ones
+_TABLES = ("contracts", "escalation", "grouping", "flapping", "severity")
+# sections a user's file replaces whole
+_VALUES = (
+    "maintenance",
+    "known_issues",
+    "default_contract",
+    "validation_window",
+    "watch_window",
+    "schema_version",
+)
 
 
 def load_policies(path: Path | None = None) -> Policies:
@@ -26,16 +39,7 @@ def load_policies(path: Path | None = None) -> Policies:
     if path is not None:
         user = read_yaml_file(path)
         if user is not None:
-            Fields(user, path, "").check_keys(
-                {
-                    "contracts",
-                    "escalation",
-                    "maintenance",
-                    "default_contract",
-                    "watch_window",
-                    "schema_version",
-                }
-            )
+            Fields(user, path, "").check_keys({*_TABLES, *_VALUES})
             document = _overlay(document, user)
             source = path
     return parse_policies(document, source)
@@ -50,18 +54,21 @@ def _overlay(base: dict[str, Any], user: dict[str, Any]) -> LineDict:
     merged = LineDict(base)
     merged.line = getattr(user, "line", None)
     merged.key_lines = dict(getattr(user, "key_lines", {}))
-    for key in ("contracts", "escalation"):
+    for key in _TABLES:
         if isinstance(user.get(key), dict):
             table = LineDict(base.get(key) or {})
             table.line = getattr(user[key], "line", None)
             table.key_lines = dict(getattr(user[key], "key_lines", {}))
             table.update(user[key])
             merged[key] = table
-    for key in ("maintenance", "default_contract", "watch_window", "schema_version"):
+    for key in _VALUES:
         if key in user:
             merged[key] = user[key]
-    if "contracts" in user and not isinstance(user["contracts"], dict):
-        merged["contracts"] = user["contracts"]
+    if "watch_window" in user and "validation_window" not in user:
+        merged.pop("validation_window", None)  # the older name, given alone, still counts
+    for key in _TABLES:
+        if key in user and not isinstance(user[key], dict):
+            merged[key] = user[key]  # wrong shape: let the parser say so, with the user's line
     return merged
 
 
@@ -91,14 +98,19 @@ def parse_policies(document: Any, path: Path | str | None) -> Policies:
     default_contract = root.text("default_contract", "standard") or "standard"
     if default_contract not in contracts:
         raise root.error("default_contract", f"no contract named {default_contract!r}")
+    window_key = "validation_window" if "validation_window" in root.mapping else "watch_window"
     return Policies(
         contracts=contracts,
         default_contract=default_contract,
         escalation=escalation,
         maintenance=maintenance,
-        watch_window=_duration(root, "watch_window")
-        if "watch_window" in root.mapping
-        else timedelta(minutes=30),
+        validation_window=_duration(root, window_key)
+        if window_key in root.mapping
+        else timedelta(minutes=60),
+        grouping=triage_rules.grouping(root.child("grouping")),
+        flapping=triage_rules.flapping(root.child("flapping")),
+        severity=triage_rules.severity(root.child("severity")),
+        known_issues=triage_rules.known_issues(root, root.mapping.get("known_issues")),
     )
 
 
@@ -106,13 +118,6 @@ def _severity(fields: Fields, key: str) -> Severity:
     try:
         return Severity.parse(key)
     except ValueError as error:
-        raise fields.error(key, str(error)) from None
-
-
-def _duration(fields: Fields, key: str) -> timedelta:
-    try:
-        return parse_duration(fields.mapping[key])
-    except (ValueError, TypeError) as error:
         raise fields.error(key, str(error)) from None
 
 
@@ -196,18 +201,6 @@ def _maintenance(fields: Fields) -> MaintenanceWindow:
         ends=ends,
         reason=fields.text("reason", "maintenance") or "maintenance",
     )
-
-
-def _instant(fields: Fields, key: str) -> datetime:
-    value = fields.require(key)
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise fields.error(key, f"expected an ISO 8601 time, got {value!r}") from None
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        raise fields.error(key, "expected an ISO 8601 time with a time zone (e.g. ...Z)")
-    return value
 
 
 __all__ = ["ConfigError", "load_policies", "parse_policies", "parse_policies_text"]

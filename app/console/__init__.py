@@ -23,9 +23,12 @@ from app.console.ingest import FetchResult, apply_snapshot, fetch, health_after
 from app.domain.alert import Alert
 from app.domain.catalog import Catalog
 from app.domain.changes import ChangeSet
+from app.domain.errors import DomainError
 from app.domain.health import SourceHealth
 from app.domain.incident import EscalationTier, Incident
 from app.domain.policy import Policies
+from app.domain.severity import Severity
+from app.domain.triage_rules import KnownIssue
 from app.engine.metrics import Metrics
 from app.engine.metrics import compute as compute_metrics
 from app.gc_pause import gc_paused, release_gradually
@@ -262,6 +265,15 @@ class Console:
         with self.database.read() as session:
             return AlertRepository(session).for_incident(incident_id)
 
+    def suppressed_alerts(self) -> list[Alert]:
+        """Firing alerts kept out of every incident (silenced, inhibited, in maintenance)."""
+        with self.database.read() as session:
+            return [alert for alert, _ in AlertRepository(session).suppressed()]
+
+    def known_issue(self, issue_id: str | None) -> KnownIssue | None:
+        """The known-issue rule behind an incident's badge (title, ticket, runbook)."""
+        return self.policies.known_issue(issue_id)
+
     def source_health(self) -> list[SourceHealth]:
         with self._lock:
             return [self._health[source.name] for source in self.sources]
@@ -382,6 +394,29 @@ class Console:
             lambda i: i.mark_false_positive(self.operator, now, reason),
             now,
         )
+
+    def change_severity(
+        self,
+        incident_id: int,
+        severity: Severity,
+        now: datetime,
+        reason: str,
+        *,
+        expected_version: int | None = None,
+    ) -> Incident:
+        """An operator's override, up or down; the reason lands in the timeline.
+
+        The engine only ever raises severity; a lower one set here holds until a more
+        severe alert joins the incident.
+        """
+        if not reason.strip():
+            raise DomainError("changing the severity needs a reason, for the timeline")
+
+        def change(incident: Incident) -> Incident:
+            contract = self.policies.contract_for(incident.customer, self.catalog)
+            return incident.change_severity(severity, contract, self.operator, now, reason)
+
+        return self._act(incident_id, expected_version, change, now)
 
     def add_note(
         self, incident_id: int, now: datetime, note: str, *, expected_version: int | None = None

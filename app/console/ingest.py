@@ -12,10 +12,19 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app.domain.alert import Alert
 from app.domain.catalog import Catalog
 from app.domain.health import SourceHealth, SourceStatus
 from app.domain.policy import Policies
-from app.engine.grouping import KnownAlert, PreviousIncident, group_key, plan_ingest
+from app.domain.severity import Severity
+from app.engine.triage import (
+    IngestPlan,
+    KnownAlert,
+    PriorOccurrence,
+    Stored,
+    plan_ingest,
+    reads_for,
+)
 from app.polling import PollSchedule
 from app.sources.base import RateLimited, Snapshot, Source, SourceError
 from app.store.alerts import AlertRepository, alert_row
@@ -50,59 +59,103 @@ def apply_snapshot(
     session: Session, snapshot: Snapshot, catalog: Catalog, policies: Policies, now: datetime
 ) -> tuple[int, int, int]:
     """Store one snapshot through the engine: (incidents opened, changed, resolved)."""
-    alerts_repo = AlertRepository(session)
-    incidents_repo = IncidentRepository(session)
-    stored = alerts_repo.open_for_source(snapshot.source)
-    known = {
-        fp: KnownAlert(a.id, fp, a.incident_id, a.starts_at, a.digest) for fp, a in stored.items()
-    }
-    new_keys = {group_key(a) for a in snapshot.alerts if a.fingerprint not in known}
-    active = incidents_repo.active_by_group(new_keys)
-    reported = {a.fingerprint for a in snapshot.alerts}
-    losing = {
-        a.incident_id
-        for fp, a in stored.items()
-        if fp not in reported and a.incident_id is not None
-    }
-    by_id = {i.id: i for i in incidents_repo.by_ids(losing) if i.id is not None}
-    previous = {
-        key: PreviousIncident(prev_id, detected_at)
-        for key, (prev_id, detected_at) in incidents_repo.latest_by_group(
-            new_keys - set(active)
-        ).items()
-    }
     plan = plan_ingest(
         source=snapshot.source,
         alerts=snapshot.alerts,
         complete=snapshot.complete,
-        known=known,
-        active_by_group=active,
-        incidents_by_id=by_id,
-        firing_counts=alerts_repo.firing_counts(losing),
-        previous_by_group=previous,
+        stored=_gather(session, snapshot, catalog, policies, now),
         catalog=catalog,
         policies=policies,
         now=now,
     )
+    _write(session, plan, now)
+    return len(plan.new_incidents), len(plan.changed), plan.resolved_incidents
+
+
+def _gather(
+    session: Session, snapshot: Snapshot, catalog: Catalog, policies: Policies, now: datetime
+) -> Stored:
+    """Read what the engine needs, and only that: an unchanged snapshot reads one table."""
+    alerts_repo = AlertRepository(session)
+    incidents_repo = IncidentRepository(session)
+    known = {
+        fp: KnownAlert(
+            a.id,
+            fp,
+            a.incident_id,
+            a.starts_at,
+            a.digest,
+            Severity(a.severity),
+            a.suppressed_by,
+            a.flapping,
+        )
+        for fp, a in alerts_repo.open_for_source(snapshot.source).items()
+    }
+    reads = reads_for(
+        alerts=snapshot.alerts,
+        complete=snapshot.complete,
+        known=known,
+        catalog=catalog,
+        policies=policies,
+        now=now,
+    )
+    since = now - policies.flapping.window
+    prior = {
+        fp: PriorOccurrence(o.incident_id)
+        for fp, o in alerts_repo.latest_occurrences(snapshot.source, reads.new_fingerprints).items()
+    }
+    changing = reads.new_fingerprints | reads.vanished_fingerprints
+    flapping = incidents_repo.flapping_for_source(snapshot.source) if snapshot.complete else []
+    incidents = {i.id: i for i in incidents_repo.active_for_customers(reads.customers)}
+    incidents.update({i.id: i for i in flapping})
+    wanted = (reads.incident_ids | {p.incident_id for p in prior.values()}) - incidents.keys()
+    incidents.update({i.id: i for i in incidents_repo.by_ids(i for i in wanted if i is not None)})
+    counted = reads.incident_ids | {i.id for i in flapping}
+    active_ids = [i for i, incident in incidents.items() if i is not None and incident.state.active]
+    return Stored(
+        urgent_services=alerts_repo.urgent_services(active_ids) if reads.customers else {},
+        known=known,
+        incidents={i: incident for i, incident in incidents.items() if i is not None},
+        firing_counts=alerts_repo.firing_counts(i for i in counted if i is not None),
+        prior=prior,
+        state_changes=alerts_repo.state_changes(snapshot.source, changing, since)
+        if changing
+        else {},
+        incident_changes=alerts_repo.incident_state_changes(
+            (i.id for i in flapping if i.id is not None), since
+        ),
+    )
+
+
+def _write(session: Session, plan: IngestPlan, now: datetime) -> None:
+    alerts_repo = AlertRepository(session)
+    incidents_repo = IncidentRepository(session)
+
+    def row(alert: Alert, incident_id: int | None) -> dict[str, object]:
+        fp = alert.fingerprint
+        return alert_row(
+            alert,
+            incident_id,
+            plan.alert_severity[fp],
+            now,
+            reason=plan.reasons.get(fp, ""),
+            flapping=fp in plan.flapping,
+            urgent=fp in plan.urgent,
+            suppressed_by=plan.suppression.get(fp, alert.suppressed_by),
+        )
+
     rows: list[dict[str, object]] = []
     opened = incidents_repo.add_many([incident for incident, _ in plan.new_incidents], now)
     for stored_incident, (_, group) in zip(opened, plan.new_incidents, strict=True):
-        rows.extend(
-            alert_row(a, stored_incident.id, plan.alert_severity[a.fingerprint], now) for a in group
-        )
+        rows.extend(row(a, stored_incident.id) for a in group)
     for incident_id, group in plan.attachments.items():
-        rows.extend(
-            alert_row(a, incident_id, plan.alert_severity[a.fingerprint], now) for a in group
-        )
-    rows.extend(
-        alert_row(a, stored[a.fingerprint].incident_id, plan.alert_severity[a.fingerprint], now)
-        for a in plan.refreshed
-    )
+        rows.extend(row(a, incident_id) for a in group)
+    # placed alerts keep their incident (the upsert never clears one); suppressed have none
+    rows.extend(row(a, None) for a in (*plan.refreshed, *plan.suppressed))
     alerts_repo.resolve(plan.resolved_alert_ids, now)
     alerts_repo.upsert_firing(rows)
     for before, after in plan.changed.values():
         incidents_repo.save(before, after, now)
-    return len(plan.new_incidents), len(plan.changed), plan.resolved_incidents
 
 
 def health_after(

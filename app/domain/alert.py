@@ -55,6 +55,9 @@ class Alert:
         ends_at: when it ended (resolved alerts) or the monitor's expiry, if any.
         received_at: when the console first received this occurrence.
         generator_url: link back to the monitor's view of the alert, if given.
+        suppressed_by: why it is held out of every incident (silence, inhibition, maintenance).
+        reason: why the console put it where it is ("symptom of acme-db: ..."), once stored.
+        flapping: the console saw it fire and clear too often, once stored.
     """
 
     source: str
@@ -67,6 +70,8 @@ class Alert:
     received_at: datetime
     generator_url: str | None = None
     suppressed_by: tuple[str, ...] = field(default=())
+    reason: str = ""
+    flapping: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", _frozen(self.labels))

@@ -81,6 +81,9 @@ class EventKind(StrEnum):
     ALERTS_ATTACHED = "alerts_attached"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    CORRELATED = "correlated"
+    FLAPPING = "flapping"
+    KNOWN_ISSUE = "known_issue"
     CLOSED = "closed"
     FALSE_POSITIVE = "false_positive"
     NOTE = "note"
@@ -117,6 +120,9 @@ TRANSITIONS: Mapping[EventKind, Mapping[IncidentState, IncidentState]] = Mapping
         EventKind.ALERTS_ATTACHED: _same(ACTIVE_STATES),
         EventKind.RESOLVED: dict.fromkeys(ACTIVE_STATES, _S.RESOLVED),
         EventKind.REOPENED: {_S.RESOLVED: _S.DIAGNOSING},
+        EventKind.CORRELATED: _same(ACTIVE_STATES),
+        EventKind.FLAPPING: _same(ACTIVE_STATES),
+        EventKind.KNOWN_ISSUE: _same(OPEN_STATES),
         EventKind.CLOSED: {_S.RESOLVED: _S.CLOSED},
         EventKind.FALSE_POSITIVE: dict.fromkeys(OPEN_STATES, _S.FALSE_POSITIVE),
         EventKind.NOTE: _same(frozenset(IncidentState)),
@@ -132,6 +138,9 @@ _VERBS: Mapping[EventKind, str] = {
     EventKind.ALERTS_ATTACHED: "attach alerts to",
     EventKind.RESOLVED: "resolve",
     EventKind.REOPENED: "reopen",
+    EventKind.CORRELATED: "re-root",
+    EventKind.FLAPPING: "mark as flapping",
+    EventKind.KNOWN_ISSUE: "badge",
     EventKind.CLOSED: "close",
     EventKind.FALSE_POSITIVE: "mark as false positive",
     EventKind.NOTE: "add a note to",
@@ -162,6 +171,11 @@ class TimelineEvent:
 
 
 SYSTEM = "system"
+FLAPPING = "flapping"
+KNOWN_ISSUE = "known_issue"
+_ALERT_EVENTS = frozenset(
+    {EventKind.DETECTED, EventKind.ALERTS_ATTACHED, EventKind.REOPENED, EventKind.CORRELATED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +201,8 @@ class Incident:
         recurrence_of: id of an earlier incident of the same group, if any.
         timeline: every event, oldest first.
         version: storage version, bumped on every stored change (optimistic locking).
+        team: the owning team, from the catalog (the root service's owner).
+        known_issue: id of the known-issue rule that matched it, if any.
     """
 
     id: int | None
@@ -215,6 +231,8 @@ class Incident:
     recurrence_of: int | None
     timeline: tuple[TimelineEvent, ...]
     version: int = 0
+    team: str | None = None
+    known_issue: str | None = None
 
     # ------------------------------------------------------------------ creation
 
@@ -235,6 +253,8 @@ class Incident:
         root_service: str | None = None,
         recurrence_of: int | None = None,
         note: str = "",
+        team: str | None = None,
+        flags: frozenset[str] = frozenset(),
     ) -> Incident:
         """A new incident, as the engine opens it when alerts arrive."""
         detected_at = ensure_utc(detected_at)
@@ -253,7 +273,7 @@ class Incident:
             state=IncidentState.NEW,
             tier=EscalationTier.L1,
             owner=None,
-            flags=frozenset(),
+            flags=flags,
             started_at=started_at,
             detected_at=detected_at,
             acknowledged_at=None,
@@ -276,6 +296,7 @@ class Incident:
                     {"severity": severity.value},
                 ),
             ),
+            team=team,
         )
 
     # ------------------------------------------------------------------ derived
@@ -287,6 +308,18 @@ class Incident:
     @property
     def last_event_at(self) -> datetime:
         return self.timeline[-1].at if self.timeline else self.detected_at
+
+    @property
+    def last_alert_at(self) -> datetime:
+        """When alerts last joined: the grouping window runs from here."""
+        for event in reversed(self.timeline):
+            if event.kind in _ALERT_EVENTS:
+                return event.at
+        return self.detected_at
+
+    @property
+    def flapping(self) -> bool:
+        return FLAPPING in self.flags
 
     @property
     def next_deadline(self) -> datetime | None:
@@ -417,6 +450,52 @@ class Incident:
         data = {"count": str(count)}
         return self._record(
             EventKind.ALERTS_ATTACHED, self._stamp(now), SYSTEM, note, data, **changes
+        )
+
+    def count_alerts(self, count: int, sources: tuple[str, ...] | None = None) -> Incident:
+        """A flapping alert fired again: counted, but not announced (flaps never re-notify)."""
+        return replace(self, alert_count=self.alert_count + count, sources=sources or self.sources)
+
+    def correlate(
+        self,
+        root_service: str,
+        now: datetime,
+        *,
+        title: str,
+        team: str | None,
+        services: tuple[str, ...],
+        note: str,
+    ) -> Incident:
+        """A failing dependency joined: it becomes the root-cause candidate."""
+        data = {"from": self.root_service or "", "to": root_service}
+        return self._record(
+            EventKind.CORRELATED,
+            self._stamp(now),
+            SYSTEM,
+            note,
+            data,
+            root_service=root_service,
+            title=title,
+            team=team,
+            services=services,
+        )
+
+    def set_flapping(self, flapping: bool, now: datetime, note: str) -> Incident:
+        flags = self.flags | {FLAPPING} if flapping else self.flags - {FLAPPING}
+        data = {"flapping": "yes" if flapping else "no"}
+        return self._record(EventKind.FLAPPING, self._stamp(now), SYSTEM, note, data, flags=flags)
+
+    def badge_known_issue(self, issue_id: str, now: datetime, note: str) -> Incident:
+        data = {"known_issue": issue_id}
+        flags = self.flags | {KNOWN_ISSUE}
+        return self._record(
+            EventKind.KNOWN_ISSUE,
+            self._stamp(now),
+            SYSTEM,
+            note,
+            data,
+            known_issue=issue_id,
+            flags=flags,
         )
 
     def resolve(self, actor: str, now: datetime, note: str = "") -> Incident:

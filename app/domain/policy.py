@@ -11,6 +11,7 @@ from app.domain.catalog import Catalog
 from app.domain.incident import EscalationTier
 from app.domain.severity import Severity
 from app.domain.sla import SlaPolicy
+from app.domain.triage_rules import FlappingRule, GroupingRule, KnownIssue, SeverityRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,9 @@ class MaintenanceWindow:
             return False
         return self.service is None or self.service == service
 
+    def describe(self) -> str:
+        return f"maintenance: {self.reason} until {self.ends.strftime('%Y-%m-%d %H:%MZ')}"
+
 
 @dataclass(frozen=True, slots=True)
 class Policies:
@@ -44,14 +48,21 @@ class Policies:
         default_contract: contract for customers whose tier has none (or unknown customers).
         escalation: per severity, time in a tier before moving up.
         maintenance: planned windows.
-        watch_window: how long a resolved incident stays on the wall, watched for recurrence.
+        validation_window: how long a resolved incident is watched for recurrence (and stays
+            on the wall); a recurrence inside it reopens the incident.
+        grouping, flapping, severity: the triage rules (app/domain/triage_rules.py).
+        known_issues: known-issue rules, first match wins.
     """
 
     contracts: Mapping[str, SlaPolicy]
     default_contract: str
     escalation: Mapping[Severity, Mapping[EscalationTier, timedelta]] = field(default_factory=dict)
     maintenance: tuple[MaintenanceWindow, ...] = ()
-    watch_window: timedelta = timedelta(minutes=30)
+    validation_window: timedelta = timedelta(minutes=60)
+    grouping: GroupingRule = field(default_factory=GroupingRule)
+    flapping: FlappingRule = field(default_factory=FlappingRule)
+    severity: SeverityRules = field(default_factory=SeverityRules)
+    known_issues: tuple[KnownIssue, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "contracts", MappingProxyType(dict(self.contracts)))
@@ -61,6 +72,22 @@ class Policies:
                 f"default_contract {self.default_contract!r} is not among the contracts "
                 f"({', '.join(sorted(self.contracts))})"
             )
+
+    @property
+    def watch_window(self) -> timedelta:
+        """How long a resolved incident stays on the wall: its validation window."""
+        return self.validation_window
+
+    def maintenance_for(
+        self, customer: str | None, service: str | None, at: datetime
+    ) -> MaintenanceWindow | None:
+        return next((w for w in self.maintenance if w.covers(customer, service, at)), None)
+
+    def known_issue_for(self, labels: Mapping[str, str], at: datetime) -> KnownIssue | None:
+        return next((k for k in self.known_issues if k.matches(labels, at)), None)
+
+    def known_issue(self, issue_id: str | None) -> KnownIssue | None:
+        return next((k for k in self.known_issues if k.id == issue_id), None)
 
     def contract_for(self, customer: str | None, catalog: Catalog) -> SlaPolicy:
         known = catalog.customer(customer)

@@ -12,7 +12,7 @@ from datetime import datetime
 from importlib import import_module
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from app.domain.alert import Alert, AlertStatus
@@ -32,12 +32,37 @@ class OpenAlert:
     incident_id: int | None
     starts_at: datetime
     digest: str
+    severity: str
+    suppressed_by: tuple[str, ...]
+    flapping: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One earlier occurrence of an alert: when it fired and cleared, and which incident held it."""
+
+    fingerprint: str
+    incident_id: int | None
+    first_seen: datetime
+    ends_at: datetime | None
 
 
 def alert_row(
-    alert: Alert, incident_id: int | None, severity: Severity, now: datetime
+    alert: Alert,
+    incident_id: int | None,
+    severity: Severity,
+    now: datetime,
+    *,
+    reason: str = "",
+    flapping: bool = False,
+    urgent: bool = False,
+    suppressed_by: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """The insert values of one firing occurrence."""
+    """The insert values of one firing occurrence.
+
+    `suppressed_by` is the full list of reasons (the source's and the console's own, such
+    as maintenance); the digest stays the source's, so an unchanged alert is still unchanged.
+    """
     return {
         "source": alert.source,
         "fingerprint": alert.fingerprint,
@@ -49,8 +74,11 @@ def alert_row(
         "severity": severity.value,
         "labels": dict(alert.labels),
         "annotations": dict(alert.annotations),
-        "suppressed_by": list(alert.suppressed_by),
+        "suppressed_by": list(alert.suppressed_by if suppressed_by is None else suppressed_by),
         "digest": alert.content_digest(),
+        "reason": reason,
+        "flapping": flapping,
+        "urgent": urgent,
         "generator_url": alert.generator_url,
         "starts_at": alert.starts_at,
         "ends_at": None,
@@ -68,14 +96,80 @@ class AlertRepository:
     def open_for_source(self, source: str) -> dict[str, OpenAlert]:
         """The source's firing alerts, read through Core: a storm's 10k rows without ORM objects."""
         c = ALERTS.c
-        query = select(c.id, c.fingerprint, c.incident_id, c.starts_at, c.digest).where(
-            c.source == source, c.status == AlertStatus.FIRING.value
-        )
+        query = select(
+            c.id,
+            c.fingerprint,
+            c.incident_id,
+            c.starts_at,
+            c.digest,
+            c.severity,
+            c.suppressed_by,
+            c.flapping,
+        ).where(c.source == source, c.status == AlertStatus.FIRING.value)
         rows = self.session.connection().execute(query)
         return {
-            fp: OpenAlert(row_id, fp, incident, starts, digest)
-            for row_id, fp, incident, starts, digest in rows
+            fp: OpenAlert(
+                row_id, fp, incident, starts, digest, severity, tuple(suppressed or ()), bool(flap)
+            )
+            for row_id, fp, incident, starts, digest, severity, suppressed, flap in rows
         }
+
+    def latest_occurrences(self, source: str, fingerprints: Iterable[str]) -> dict[str, Occurrence]:
+        """Each fingerprint's newest cleared occurrence: where a recurrence goes back to."""
+        wanted = list(set(fingerprints))
+        c = ALERTS.c
+        found: dict[str, Occurrence] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            newest = (
+                select(func.max(c.id))
+                .where(c.source == source, c.fingerprint.in_(wanted[start : start + _CHUNK]))
+                .where(c.status == AlertStatus.RESOLVED.value)
+                .group_by(c.fingerprint)
+            )
+            query = select(c.fingerprint, c.incident_id, c.first_seen, c.ends_at).where(
+                c.id.in_(newest.scalar_subquery())
+            )
+            for fp, incident_id, first_seen, ends_at in self.session.connection().execute(query):
+                found[fp] = Occurrence(fp, incident_id, first_seen, ends_at)
+        return found
+
+    def state_changes(
+        self, source: str, fingerprints: Iterable[str], since: datetime
+    ) -> dict[str, int]:
+        """How often each alert fired or cleared since `since` (each occurrence counts once
+        for firing inside the span and once for clearing inside it)."""
+        wanted = list(set(fingerprints))
+        c = ALERTS.c
+        changes: dict[str, int] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            query = select(c.fingerprint, c.first_seen, c.ends_at).where(
+                c.source == source,
+                c.fingerprint.in_(wanted[start : start + _CHUNK]),
+                or_(c.first_seen >= since, c.ends_at >= since),
+            )
+            for fp, first_seen, ends_at in self.session.connection().execute(query):
+                changes[fp] = changes.get(fp, 0) + _changes_since(first_seen, ends_at, since)
+        return changes
+
+    def incident_state_changes(
+        self, incident_ids: Iterable[int], since: datetime
+    ) -> dict[int, int]:
+        """The busiest alert's state changes since `since`, per incident (is it still flapping?)."""
+        ids = list(set(incident_ids))
+        c = ALERTS.c
+        per_alert: dict[tuple[int, str, str], int] = {}
+        for start in range(0, len(ids), _CHUNK):
+            query = select(c.incident_id, c.source, c.fingerprint, c.first_seen, c.ends_at).where(
+                c.incident_id.in_(ids[start : start + _CHUNK]),
+                or_(c.first_seen >= since, and_(c.ends_at.is_not(None), c.ends_at >= since)),
+            )
+            for incident_id, source, fp, first_seen, ends_at in self.session.execute(query):
+                key = (incident_id, source, fp)
+                per_alert[key] = per_alert.get(key, 0) + _changes_since(first_seen, ends_at, since)
+        busiest: dict[int, int] = dict.fromkeys(ids, 0)
+        for (incident_id, _, _), count in per_alert.items():
+            busiest[incident_id] = max(busiest[incident_id], count)
+        return busiest
 
     def upsert_firing(self, rows: Sequence[dict[str, Any]]) -> None:
         """Insert new firing occurrences, or refresh the open one of the same fingerprint.
@@ -98,6 +192,15 @@ class AlertRepository:
             set_={
                 "annotations": statement.excluded.annotations,
                 "suppressed_by": statement.excluded.suppressed_by,
+                # an alert never leaves its incident; a suppressed one may gain one
+                "incident_id": func.coalesce(AlertRow.incident_id, statement.excluded.incident_id),
+                "severity": statement.excluded.severity,
+                "labels": statement.excluded.labels,
+                "reason": func.coalesce(
+                    func.nullif(statement.excluded.reason, ""), AlertRow.reason
+                ),
+                "flapping": or_(AlertRow.flapping, statement.excluded.flapping),
+                "urgent": statement.excluded.urgent,
                 "digest": statement.excluded.digest,
                 "generator_url": statement.excluded.generator_url,
                 "last_seen": statement.excluded.last_seen,
@@ -144,21 +247,34 @@ class AlertRepository:
             .order_by(AlertRow.status, AlertRow.starts_at, AlertRow.id)
             .limit(limit)
         )
-        return [
-            Alert(
-                source=row.source,
-                fingerprint=row.fingerprint,
-                labels=row.labels or {},
-                annotations=row.annotations or {},
-                suppressed_by=tuple(row.suppressed_by or ()),
-                status=AlertStatus(row.status),
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                received_at=row.first_seen,
-                generator_url=row.generator_url,
+        return [_alert(row) for row in self.session.execute(query)]
+
+    def urgent_services(self, incident_ids: Iterable[int]) -> dict[int, frozenset[str]]:
+        """Services with a firing critical alert, per incident: what counts as failing."""
+        ids = list(set(incident_ids))
+        c = ALERTS.c
+        found: dict[int, set[str]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            query = (
+                select(c.incident_id, c.service)
+                .where(c.incident_id.in_(ids[start : start + _CHUNK]))
+                .where(c.status == AlertStatus.FIRING.value, c.urgent.is_(True))
+                .where(c.service.is_not(None))
+                .distinct()
             )
-            for row in self.session.execute(query)
-        ]
+            for incident_id, service in self.session.connection().execute(query):
+                found.setdefault(incident_id, set()).add(service)
+        return {incident_id: frozenset(services) for incident_id, services in found.items()}
+
+    def suppressed(self, limit: int = 5000) -> list[tuple[Alert, Severity]]:
+        """Firing alerts held out of every incident, with why: visible, never dropped."""
+        query = (
+            select(ALERTS)
+            .where(AlertRow.status == AlertStatus.FIRING.value, AlertRow.incident_id.is_(None))
+            .order_by(AlertRow.customer, AlertRow.service, AlertRow.starts_at, AlertRow.id)
+            .limit(limit)
+        )
+        return [(_alert(row), Severity(row.severity)) for row in self.session.execute(query)]
 
     def firing_total(self) -> int:
         query = (
@@ -167,3 +283,24 @@ class AlertRepository:
             .where(AlertRow.status == AlertStatus.FIRING.value)
         )
         return int(self.session.execute(query).scalar_one())
+
+
+def _changes_since(first_seen: datetime, ends_at: datetime | None, since: datetime) -> int:
+    return int(first_seen >= since) + int(ends_at is not None and ends_at >= since)
+
+
+def _alert(row: Any) -> Alert:
+    return Alert(
+        source=row.source,
+        fingerprint=row.fingerprint,
+        labels=row.labels or {},
+        annotations=row.annotations or {},
+        suppressed_by=tuple(row.suppressed_by or ()),
+        status=AlertStatus(row.status),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        received_at=row.first_seen,
+        generator_url=row.generator_url,
+        reason=row.reason or "",
+        flapping=bool(row.flapping),
+    )

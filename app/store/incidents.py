@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Row, Text, and_, bindparam, cast, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.incident import (
@@ -121,40 +121,35 @@ class IncidentRepository:
         found = self._hydrate(rows)
         return found[0] if found else None
 
-    def active_by_group(self, group_keys: Iterable[str]) -> dict[str, Incident]:
-        """The newest active incident of each group key."""
-        keys = list(set(group_keys))
-        rows: list[Row[Any]] = []
-        for start in range(0, len(keys), _CHUNK):
-            rows.extend(
-                self.session.execute(
-                    select(INCIDENTS)
-                    .where(IncidentRow.group_key.in_(keys[start : start + _CHUNK]))
-                    .where(IncidentRow.state.in_(_ACTIVE))
-                    .order_by(IncidentRow.id)
-                )
-            )
-        return {incident.group_key: incident for incident in self._hydrate(rows)}
+    def active_for_customers(self, customers: Iterable[str | None]) -> list[Incident]:
+        """Every active incident of these customers (None: alerts that named no customer)."""
+        wanted = set(customers)
+        named = [c for c in wanted if c is not None]
+        conditions = []
+        if named:
+            conditions.append(IncidentRow.customer.in_(named))
+        if None in wanted:
+            conditions.append(IncidentRow.customer.is_(None))
+        if not conditions:
+            return []
+        query = (
+            select(INCIDENTS)
+            .where(IncidentRow.state.in_(_ACTIVE))
+            .where(or_(*conditions))
+            .order_by(IncidentRow.id)
+        )
+        return self._hydrate(list(self.session.execute(query)))
 
-    def latest_by_group(self, group_keys: Iterable[str]) -> dict[str, tuple[int, datetime]]:
-        """The newest incident (id, detected_at) of each group key, whatever its state."""
-        keys = list(set(group_keys))
-        newest: dict[str, int] = {}
-        for start in range(0, len(keys), _CHUNK):
-            query = (
-                select(IncidentRow.group_key, func.max(IncidentRow.id))
-                .where(IncidentRow.group_key.in_(keys[start : start + _CHUNK]))
-                .group_by(IncidentRow.group_key)
-            )
-            newest.update({key: int(max_id) for key, max_id in self.session.execute(query)})
-        found: dict[str, tuple[int, datetime]] = {}
-        ids = list(newest.values())
-        for start in range(0, len(ids), _CHUNK):
-            detected = select(IncidentRow.group_key, IncidentRow.id, IncidentRow.detected_at).where(
-                IncidentRow.id.in_(ids[start : start + _CHUNK])
-            )
-            found.update({key: (row_id, at) for key, row_id, at in self.session.execute(detected)})
-        return found
+    def flapping_for_source(self, source: str) -> list[Incident]:
+        """Active incidents held open by a flapping alert that this source reported."""
+        query = (
+            select(INCIDENTS)
+            .where(IncidentRow.state.in_(_ACTIVE))
+            .where(cast(IncidentRow.flags, Text).like('%"flapping"%'))
+            .order_by(IncidentRow.id)
+        )
+        found = self._hydrate(list(self.session.execute(query)))
+        return [incident for incident in found if source in incident.sources]
 
     def wall_versions(self, now: datetime, watch_window: timedelta) -> dict[int, int]:
         """id -> version of every incident the wall shows: active, or resolved within the window."""
@@ -258,6 +253,8 @@ def _columns(incident: Incident) -> dict[str, Any]:
         "rca": incident.rca,
         "group_key": incident.group_key,
         "recurrence_of": incident.recurrence_of,
+        "team": incident.team,
+        "known_issue": incident.known_issue,
     }
 
 
@@ -290,4 +287,6 @@ def _incident(row: Row[Any], timeline: tuple[TimelineEvent, ...]) -> Incident:
         recurrence_of=row.recurrence_of,
         timeline=timeline,
         version=row.version,
+        team=row.team,
+        known_issue=row.known_issue,
     )

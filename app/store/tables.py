@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.store.types import UtcMillis
@@ -53,6 +65,8 @@ class IncidentRow(Base):
     recurrence_of: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     updated_at: Mapped[datetime]
     version: Mapped[int] = mapped_column(Integer, default=1)
+    team: Mapped[str | None] = mapped_column(String(128))
+    known_issue: Mapped[str | None] = mapped_column(String(64))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
 
@@ -91,6 +105,9 @@ class AlertRow(Base):
     annotations: Mapped[dict[str, Any]]
     suppressed_by: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
     digest: Mapped[str] = mapped_column(String(24), server_default="")
+    reason: Mapped[str] = mapped_column(Text, server_default="")
+    flapping: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    urgent: Mapped[bool] = mapped_column(Boolean, server_default=false())
     generator_url: Mapped[str | None] = mapped_column(Text)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime | None]
@@ -108,6 +125,7 @@ class AlertRow(Base):
             postgresql_where=text("status = 'firing'"),
         ),
         Index("ix_alerts_source_status", "source", "status"),
+        Index("ix_alerts_source_fingerprint", "source", "fingerprint"),
     )
 
 

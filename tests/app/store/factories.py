@@ -51,6 +51,8 @@ def worked_incident(now: datetime, recurrence_of: int | None) -> Incident:
         owner="bob",
         tier=EscalationTier.L2,
         state=IncidentState.RESOLVED,
+        team="dba-team",
+        known_issue="KI-12",
     )
 
 

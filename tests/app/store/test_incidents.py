@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from collections.abc import Callable
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -197,26 +199,28 @@ def test_wall_versions_follow_saves(db: Database, t0: datetime) -> None:
         assert IncidentRepository(session).wall_versions(t0, WINDOW) == {stored.id: 2}
 
 
-def test_latest_and_active_by_group(db: Database, t0: datetime) -> None:
+def test_active_incidents_by_customer_and_flapping_by_source(db: Database, t0: datetime) -> None:
     with db.write() as session:
         incidents = IncidentRepository(session)
-        old = incidents.add(new_incident(t0 - timedelta(days=2), group_key="acme/db"), t0)
-        newer = incidents.add(
-            new_incident(t0 - timedelta(hours=1), group_key="acme/db").resolve("a", t0), t0
+        acme = incidents.add(new_incident(t0, group_key="acme/db"), t0)
+        incidents.add(new_incident(t0, group_key="acme/old").resolve("a", t0), t0)
+        anonymous = incidents.add(
+            replace(new_incident(t0, group_key="-/x", customer="acme"), customer=None), t0
         )
-        web = incidents.add(new_incident(t0, group_key="acme/web"), t0)
+        flapping = incidents.add(
+            replace(
+                new_incident(t0, group_key="globex/vpn", customer="globex"),
+                sources=("prod-am",),
+            ).set_flapping(True, t0, "flapping: 6 changes in 30 min"),
+            t0,
+        )
     with db.read() as session:
         incidents = IncidentRepository(session)
-        latest = incidents.latest_by_group(["acme/db", "acme/web", "acme/dns"])
-        active = incidents.active_by_group(["acme/db", "acme/web", "acme/dns"])
-    assert latest == {
-        "acme/db": (newer.id, t0 - timedelta(hours=1)),
-        "acme/web": (web.id, t0),
-    }
-    assert {key: incident.id for key, incident in active.items()} == {
-        "acme/db": old.id,  # the newer one is resolved
-        "acme/web": web.id,
-    }
+        assert [i.id for i in incidents.active_for_customers(["acme"])] == [acme.id]
+        assert [i.id for i in incidents.active_for_customers([None])] == [anonymous.id]
+        assert incidents.active_for_customers([]) == []
+        assert [i.id for i in incidents.flapping_for_source("prod-am")] == [flapping.id]
+        assert incidents.flapping_for_source("other") == []
 
 
 def test_listing_and_count(db: Database, t0: datetime) -> None:
