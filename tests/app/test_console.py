@@ -35,7 +35,7 @@ def test_demo_estate_first_poll_shows_the_storm(db_url: str, t0: datetime) -> No
     try:
         changes = console.poll_once(t0)
         assert changes.alerts > 20
-        assert changes.opened == len(changes.upserted) > 5
+        assert changes.opened == len(changes.upserted) >= 3
         assert changes.sources[0].status is SourceStatus.OK
         wall = console.wall(t0)
         top = wall[0]
@@ -44,6 +44,17 @@ def test_demo_estate_first_poll_shows_the_storm(db_url: str, t0: datetime) -> No
         # gold contract: 15 minutes to respond to a P1
         assert top.response_due == t0 + timedelta(minutes=15)
         assert {i.customer for i in wall} == {"acme", "globex", "initech"}
+        # the storm is one incident rooted at the database, its dependants' alerts symptoms
+        storm = [i for i in wall if "acme-db" in i.services]
+        assert len(storm) == 1
+        assert storm[0].root_service == "acme-db"
+        assert storm[0].team == "dba-team"
+        assert {"acme-api", "acme-checkout", "acme-web"} <= set(storm[0].services)
+        alerts = console.alerts_of(storm[0].id or 0)
+        latency = [a for a in alerts if a.alertname == "HighRequestLatency"]
+        assert len(latency) > 5
+        assert all(a.reason.startswith("symptom of acme-db: ") for a in latency)
+        assert len(alerts) == storm[0].alert_count
         again = console.poll_once(t0 + timedelta(seconds=5))
         assert again.opened == 0
         assert again.upserted == ()  # nothing changed: no rows to repaint
@@ -71,16 +82,25 @@ def test_disappearing_alert_resolves_then_ages_off_the_wall(
 def test_the_same_labels_after_resolution_are_a_new_occurrence(
     console: Console, source: ScriptedSource, t0: datetime
 ) -> None:
-    alert = make_alert(starts_at=t0)
-    source.set([alert])
+    """Inside the validation window it reopens the incident; after it, a linked new one."""
+    source.set([make_alert(starts_at=t0)])
     first = console.poll_once(t0).upserted[0]
     source.set([])
     console.poll_once(t0 + timedelta(minutes=1))
     source.set([make_alert(starts_at=t0 + timedelta(minutes=3))])
-    second = console.poll_once(t0 + timedelta(minutes=3)).upserted[0]
+    reopened = console.poll_once(t0 + timedelta(minutes=3)).upserted[0]
+    assert reopened.id == first.id
+    assert reopened.state is IncidentState.DIAGNOSING
+    assert [e.kind.value for e in reopened.timeline][-2:] == ["reopened", "alerts_attached"]
+    assert [a.status.value for a in console.alerts_of(first.id or 0)] == ["firing", "resolved"]
+    source.set([])
+    cleared = t0 + timedelta(minutes=4)
+    console.poll_once(cleared)
+    later = cleared + console.policies.validation_window + timedelta(minutes=1)
+    source.set([make_alert(starts_at=later)])
+    second = console.poll_once(later).upserted[0]
     assert second.id != first.id
     assert second.recurrence_of == first.id
-    assert [a.status.value for a in console.alerts_of(first.id or 0)] == ["resolved"]
 
 
 def test_a_failing_source_keeps_its_alerts_and_says_since_when(db_url: str, t0: datetime) -> None:
