@@ -136,8 +136,70 @@ def test_user_policies_override_by_name_and_add_maintenance(tmp_path: Path) -> N
             r"maintenance\[0\].to: .*end after",
         ),
         ("default_contract: platinum\n", r":1: default_contract: no contract named 'platinum'"),
+        ("grouping: {by: [customer], window: soon}\n", r":1: grouping.window: not a duration"),
+        ("grouping: {group_by: [service]}\n", r":1: grouping.group_by: unknown field"),
+        ("flapping: {changes: 1}\n", r":1: flapping.changes: .*at least 2"),
+        (
+            "severity:\n  matrix:\n    high: {high: P9}\n",
+            r":3: severity.matrix.high.high: unknown severity",
+        ),
+        (
+            "severity:\n  matrix:\n    huge: {high: P1}\n",
+            r":3: severity.matrix.huge: unknown field",
+        ),
+        ("severity:\n  urgency: {sev1: urgent}\n", r":2: severity.urgency.sev1: expected high"),
+        ("severity: {wide_services: -1}\n", r"severity.wide_services: expected a whole number"),
+        (
+            "known_issues:\n  - {id: KI-1, title: t, matchers: ['alertname~=x']}\n",
+            r":2: known_issues\[0\].matchers: expected a matcher",
+        ),
+        (
+            "known_issues:\n  - {id: KI-1, title: t, matchers: ['service=~\"(\"']}\n",
+            r"known_issues\[0\].matchers: bad regular expression",
+        ),
+        (
+            "known_issues:\n  - {id: KI-1, matchers: [a=b]}\n",
+            r"known_issues\[0\]: missing field 'title'",
+        ),
+        (
+            "known_issues:\n  - {id: K, title: t, matchers: [a=b]}\n  - {id: K, title: u, matchers: [a=c]}\n",
+            r":3: known_issues\[1\].id: duplicate known issue 'K'",
+        ),
     ],
 )
 def test_policy_errors(text: str, expected: str) -> None:
     with pytest.raises(ConfigError, match=expected):
         parse_policies_text(text, "policies.yaml")
+
+
+def test_the_commented_example_loads_and_the_defaults_are_documented() -> None:
+    from app.domain.triage_rules import FlappingRule, GroupingRule, SeverityRules  # noqa: PLC0415
+    from app.resources import read_text  # noqa: PLC0415
+
+    example = parse_policies_text(read_text("policies", "example.yaml"), "example.yaml")
+    assert example.validation_window == timedelta(minutes=60)
+    assert example.severity.raise_tiers == frozenset({"gold"})
+    (issue,) = example.known_issues
+    assert issue.ticket == "OPS-881"
+    assert issue.matches(
+        {"alertname": "VpnTunnelDown", "service": "globex-vpn"}, datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    assert not issue.matches(
+        {"alertname": "VpnTunnelDown", "service": "globex-vpn"}, datetime(2027, 2, 1, tzinfo=UTC)
+    )
+    built_in = load_policies()
+    # the defaults written in resources/policies/default.yaml are the code's defaults
+    assert built_in.grouping == GroupingRule()
+    assert built_in.flapping == FlappingRule()
+    defaults = SeverityRules()
+    assert dict(built_in.severity.matrix) == dict(defaults.matrix)
+    assert (built_in.severity.wide_services, built_in.severity.wide_customers) == (
+        defaults.wide_services,
+        defaults.wide_customers,
+    )
+
+
+def test_the_old_watch_window_name_still_counts(tmp_path: Path) -> None:
+    path = tmp_path / "policies.yaml"
+    path.write_text("watch_window: 20m\n", encoding="utf-8")
+    assert load_policies(path).validation_window == timedelta(minutes=20)
