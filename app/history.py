@@ -150,4 +150,13 @@ def incident_from_json(document: Any) -> Incident:
         group_key=f"imported|{uid[:32]}",  # never merges with live alerts
         recurrence_of=None,
         timeline=tuple(events),
+        team=_text(document, "team"),
+        known_issue=_text(document, "known_issue"),
     )
+
+
+def _text(document: dict[str, Any], key: str) -> str | None:
+    value = document.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key}: expected a string")
+    return value

@@ -34,8 +34,10 @@ def test_round_trip_keeps_every_field_and_event(tmp_path: Path, t0: datetime) ->
     fields = (
         "uid title severity state tier owner started_at detected_at acknowledged_at resolved_at"
     )
-    for field in [*fields.split(), "closed_at", "response_due", "resolve_due", "rca", "timeline"]:
+    more = ["closed_at", "response_due", "resolve_due", "rca", "timeline", "team", "services"]
+    for field in [*fields.split(), *more]:
         assert getattr(copy, field) == getattr(original, field), field
+    assert copy.team == "app-team"  # the catalog's owner of the root service
     assert analyst.import_history(path, t0).skipped == 1
     analyst.shutdown()
 
@@ -63,6 +65,7 @@ def history_line(**changes: object) -> str:
         ('{"title": "x"}', r"h.jsonl:2: events: an incident needs"),
         (history_line(severity="P9"), r"h.jsonl:2: unknown severity 'P9'"),
         (history_line(detected_at=17), r"h.jsonl:2: detected_at: expected an ISO 8601 time"),
+        (history_line(team=["a"]), r"h.jsonl:2: team: expected a string"),
         (
             history_line(
                 events=[
