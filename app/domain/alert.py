@@ -102,11 +102,12 @@ class Alert:
         return self.status is AlertStatus.FIRING
 
     def content_digest(self) -> str:
-        """A short hash of what may change while the alert keeps its identity (texts, link,
+        """A short hash of what may change while the alert keeps its identity (labels a
+        source leaves out of its fingerprint, such as Datadog's severity; texts, link,
         suppression): comparing digests tells a storm's 10k unchanged alerts from the few
         that need writing, without reading their texts back from storage."""
         content = orjson.dumps(
-            [dict(self.annotations), self.generator_url, self.suppressed_by],
+            [dict(self.labels), dict(self.annotations), self.generator_url, self.suppressed_by],
             option=orjson.OPT_SORT_KEYS,
         )
         return hashlib.blake2b(content, digest_size=12).hexdigest()

@@ -50,14 +50,11 @@ class KnownAlert:
     suppressed_by: tuple[str, ...] = ()
     flapping: bool = False
 
-    def differs_from(
-        self, alert: Alert, severity: Severity, suppressed_by: tuple[str, ...]
-    ) -> bool:
-        """Worth writing: new texts, severity or suppression, or an earlier start (an HA
-        member saw it first)."""
+    def differs_from(self, alert: Alert, suppressed_by: tuple[str, ...]) -> bool:
+        """Worth writing: new labels, texts or suppression, or an earlier start (an HA
+        member saw it first). Cheap first: a storm's unchanged alerts stop at the digest."""
         return (
             alert.starts_at < self.starts_at
-            or severity is not self.severity
             or suppressed_by != self.suppressed_by
             or alert.content_digest() != self.digest
         )
@@ -179,16 +176,18 @@ def reads_for(
     reported = _merge_duplicates(alerts)
     for fingerprint, alert in reported.items():
         stored = known.get(fingerprint)
+        reasons = suppression_reasons(alert, policies, now)
         if stored is not None and stored.incident_id is not None:
-            severity = policies.severity.alert_severity(
-                alert.labels, catalog.impact_of(alert.service)
-            )
-            if severity.rank < stored.severity.rank:
-                incident_ids.add(stored.incident_id)
+            if stored.differs_from(alert, reasons):
+                severity = policies.severity.alert_severity(
+                    alert.labels, catalog.impact_of(alert.service)
+                )
+                if severity.rank < stored.severity.rank:
+                    incident_ids.add(stored.incident_id)
             continue
         if stored is None:
             new.add(fingerprint)
-        if not suppression_reasons(alert, policies, now):
+        if not reasons:
             customers.add(alert.customer)
     vanished: set[str] = set()
     if complete:
@@ -283,22 +282,25 @@ class _Triage:
         for fingerprint, alert in reported.items():
             known = self.stored.known.get(fingerprint)
             reasons = suppression_reasons(alert, self.policies, self.now)
+            if (
+                known is not None
+                and (known.incident_id is not None or reasons)
+                and not known.differs_from(alert, reasons)
+            ):
+                continue  # unchanged: nothing to write, no severity to work out
             severity = self.policies.severity.alert_severity(
                 alert.labels, self.catalog.impact_of(alert.service)
             )
             if known is not None and known.incident_id is not None:
-                if known.differs_from(alert, severity, reasons):
-                    plan.refreshed.append(alert)
-                    self._note(alert, severity, reasons)
-                    if severity.rank < known.severity.rank:
-                        self._raise_severity(known.incident_id, severity, alert)
+                plan.refreshed.append(alert)
+                self._note(alert, severity, reasons)
+                if severity.rank < known.severity.rank:
+                    self._raise_severity(known.incident_id, severity, alert)
                 continue
+            self._note(alert, severity, reasons)
             if reasons:
-                if known is None or known.differs_from(alert, severity, reasons):
-                    plan.suppressed.append(alert)
-                    self._note(alert, severity, reasons)
+                plan.suppressed.append(alert)
                 continue
-            self._note(alert, severity, ())
             placeable.append(alert)
         return placeable
 

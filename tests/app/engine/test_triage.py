@@ -266,9 +266,10 @@ def test_a_severity_change_updates_the_incident_instead_of_reopening() -> None:
     _, after = result.changed[2]
     assert after.state is IncidentState.NEW
     assert after.severity is Severity.P1
-    # Datadog-like: same fingerprint, the alert's severity moved
+    # Datadog-like: same fingerprint (the monitor and group), the severity label moved
+    was_info = replace(warning, labels={**warning.labels, "severity": "info"})
     same = Stored(
-        known={warning.fingerprint: known(warning, 1, 2, severity=Severity.P3)},
+        known={warning.fingerprint: known(was_info, 1, 2, severity=Severity.P3)},
         incidents={2: replace(incident, severity=Severity.P3)},
     )
     moved = plan([warning], same)
