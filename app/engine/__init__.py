@@ -1,1 +1,2 @@
-"""Deterministic triage over domain objects: grouping, severity, SLA targets. `now` is an argument."""
+"""Deterministic decisions over domain objects, `now` always an argument: triage (where each
+alert goes and why), impact and severity, the catalog's dependency graph, metrics."""
