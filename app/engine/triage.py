@@ -21,7 +21,7 @@ Steps 3-6 look at whole groups, so the order of alerts in a snapshot never matte
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from app.domain.alert import Alert
@@ -674,12 +674,30 @@ class _Triage:
 
 
 def _merge_duplicates(alerts: Sequence[Alert]) -> dict[str, Alert]:
-    """HA members report the same alert: one per fingerprint, the earliest start wins."""
+    """HA members report the same alert: one per fingerprint, whatever the order.
+
+    The earliest start wins (ties: the smaller content digest), and the reasons to
+    suppress it are every member's: a silence one member has not heard of yet still holds.
+    """
     reported: dict[str, Alert] = {}
+    reasons: dict[str, set[str]] = {}
     for alert in alerts:
         earlier = reported.get(alert.fingerprint)
-        if earlier is None or alert.starts_at < earlier.starts_at:
+        if earlier is None:
             reported[alert.fingerprint] = alert
+            continue
+        reasons.setdefault(alert.fingerprint, set(earlier.suppressed_by)).update(
+            alert.suppressed_by
+        )
+        if (alert.starts_at, alert.content_digest()) < (
+            earlier.starts_at,
+            earlier.content_digest(),
+        ):
+            reported[alert.fingerprint] = alert
+    for fingerprint, every in reasons.items():
+        kept = reported[fingerprint]
+        if tuple(sorted(every)) != kept.suppressed_by:
+            reported[fingerprint] = replace(kept, suppressed_by=tuple(sorted(every)))
     return reported
 
 

@@ -233,6 +233,15 @@ def test_duplicates_from_ha_members_merge_with_the_earliest_start() -> None:
     assert incident.started_at == first.starts_at
 
 
+def test_duplicates_merge_the_same_way_in_any_order() -> None:
+    """One HA member has heard of a silence, the other not yet: silenced either way."""
+    heard = replace(alert(), suppressed_by=("silenced by 'x' (alice)",))
+    for order in ([alert(), heard], [heard, alert()]):
+        result = plan(order)
+        assert result.new_incidents == []
+        assert result.suppression[heard.fingerprint] == heard.suppressed_by
+
+
 def test_an_unchanged_snapshot_plans_and_reads_nothing() -> None:
     firing = alert()
     stored = Stored(known={firing.fingerprint: known(firing, 1, 3)})
