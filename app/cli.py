@@ -99,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--customer")
     metrics.add_argument("--severity", choices=("P1", "P2", "P3", "P4"))
 
+    noise = command("noise-report", "alert rules ranked by volume, false positives and flapping")
+    noise.add_argument("--json", action="store_true")
+    noise.add_argument(
+        "--since", default="30d", help="period up to now, e.g. 30d, 12w (default 30d)"
+    )
+    noise.set_defaults(start=None, end=None)  # what `_period` reads besides --since
+
     export = command("export", "write incidents with their timelines as JSON Lines")
     export.add_argument("file", type=Path)
     load = command("import", "load incidents with their timelines from JSON Lines")
@@ -110,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     secrets.add_argument(
         "--field",
         help="a second secret of the same source, e.g. app_key for Datadog's application key",
+    )
+
+    policies = command("policies", "dry-run the catalog and policies: errors, warnings, why")
+    policies.add_argument("action", choices=("check",), help="check: validate and warn")
+    policies.add_argument("--json", action="store_true")
+    policies.add_argument(
+        "--explain",
+        metavar="INCIDENT",
+        help="say which rules put each alert of an incident where (INC-000017 or 17)",
     )
     return parser
 
@@ -165,6 +181,8 @@ def _dispatch(args: argparse.Namespace, gui: bool) -> int:
         return run(console, wall=args.wall)
     if args.command == "secrets":
         return _secrets(args)
+    if args.command == "policies" and args.explain is None:
+        return _policies_check(args)  # reads the files only: no database needed
     if args.command == "screenshot":
         size = _size(args.size)
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # works on a machine with no display
@@ -340,6 +358,79 @@ def _metrics(console: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _noise_report(console: Any, args: argparse.Namespace) -> int:
+    now = _now()
+    start, end = _period(args, now)
+    report = console.noise_report(start, end)
+    rules = [
+        {
+            "alertname": r.alertname,
+            "sources": list(r.sources),
+            "volume": r.volume,
+            "share_pct": r.share_pct,
+            "false_positive_pct": r.false_positive_pct,
+            "flapping_pct": r.flapping_pct,
+            "suppressed_pct": r.suppressed_pct,
+            "median_duration": r.median_duration,
+            "services": r.services,
+            "customers": r.customers,
+            "fingerprints": r.fingerprints,
+            "incidents": r.incidents,
+            "score": r.score,
+            "suggestion": r.suggestion,
+        }
+        for r in report.rules
+    ]
+    if args.json:
+        print(
+            json.dumps(
+                {"from": iso_z(start), "to": iso_z(end), "alerts": report.alerts, "rules": rules}
+            )
+        )
+        return 0
+    print(f"{iso_z(start)} .. {iso_z(end)}: {report.alerts} alerts, {len(rules)} rules")
+    if not rules:
+        return 0
+    table = [
+        (
+            "rule",
+            "sources",
+            "volume",
+            "share",
+            "false pos",
+            "flapping",
+            "suppressed",
+            "median",
+            "score",
+            "suggestion",
+        )
+    ]
+    table += [
+        (
+            r.alertname,
+            ", ".join(r.sources),
+            str(r.volume),
+            _pct(r.share_pct),
+            _pct(r.false_positive_pct),
+            _pct(r.flapping_pct),
+            _pct(r.suppressed_pct),
+            _seconds(r.median_duration),
+            f"{r.score:.1f}",
+            r.suggestion,
+        )
+        for r in report.rules
+    ]
+    # names left, figures right; the suggestion last and unpadded
+    widths = [max(len(row[c]) for row in table) for c in range(len(table[0]) - 1)]
+    for *cells, hint in table:
+        aligned = [
+            cell.ljust(width) if c < 2 else cell.rjust(width)
+            for c, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        print("  ".join([*aligned, hint]))
+    return 0
+
+
 def _seconds(value: float | None) -> str:
     return "-" if value is None else str(timedelta(seconds=round(value)))
 
@@ -359,6 +450,80 @@ def _import(console: Any, args: argparse.Namespace) -> int:
     print(
         f"imported {result.imported} incidents from {args.file} ({result.skipped} already present)"
     )
+    return 0
+
+
+def _policies_check(args: argparse.Namespace) -> int:
+    """Load the catalog and policies as the console would; errors exit 2, warnings do not."""
+    from app.config import load_catalog, load_policies
+    from app.domain.catalog import Catalog
+    from app.engine.policy_lint import counts, lint
+    from app.sources.demo import load_demo_estate
+
+    try:
+        config = _config(args)
+        # the order and choices of Console.open, so the first error is the one it would meet
+        if config.catalog_path is not None:
+            catalog = load_catalog(config.catalog_path)
+        elif any(source.kind == "demo" for source in config.sources):
+            catalog = load_demo_estate()
+        else:
+            catalog = Catalog()
+        policies = load_policies(config.policies_path)
+    except ConfigError as error:
+        if not args.json:
+            raise
+        failure = {
+            "file": str(error.path) if error.path else None,
+            "line": error.line,
+            "field": error.field,
+            "message": error.message,
+        }
+        print(json.dumps({"ok": False, "errors": [failure], "warnings": []}))
+        return EXIT_USAGE
+    warnings = lint(catalog, policies, _now())
+    numbers = counts(catalog, policies)
+    policies_from = str(config.policies_path) if config.policies_path else "built-in"
+    catalog_from = (
+        str(config.catalog_path)
+        if config.catalog_path
+        else ("demo estate" if catalog.services else "none")
+    )
+    if args.json:
+        document = {
+            "ok": True,
+            "errors": [],
+            "warnings": [{"field": w.field, "message": w.message} for w in warnings],
+            "policies": policies_from,
+            "catalog": catalog_from,
+            "counts": numbers,
+        }
+        print(json.dumps(document))
+        return 0
+    summary = []
+    for name, number in [*numbers.items(), ("warnings", len(warnings))]:
+        words = name.replace("_", " ")
+        summary.append(f"{number} {words.removesuffix('s') if number == 1 else words}")
+    print(f"ok: {', '.join(summary)} (policies {policies_from}, catalog {catalog_from})")
+    for warning in warnings:
+        print(f"warning: {warning}")
+    return 0
+
+
+def _policies(console: Any, args: argparse.Namespace) -> int:
+    """`policies check --explain INCIDENT`: which rules put each alert of it where."""
+    from app.engine.explain import explanation_json, explanation_lines
+
+    match = re.fullmatch(r"(?:INC-?)?0*(\d{1,12})", args.explain.strip(), re.IGNORECASE)
+    if match is None:
+        raise ConfigError(
+            f"expected an incident like INC-000017 or 17, got {args.explain!r}", field="--explain"
+        )
+    explanation = console.explain(int(match.group(1)), _now())
+    if args.json:
+        print(json.dumps(explanation_json(explanation)))
+        return 0
+    print("\n".join(explanation_lines(explanation)))
     return 0
 
 
@@ -387,8 +552,10 @@ _HANDLERS = {
     "sources": _sources,
     "db": _db,
     "metrics": _metrics,
+    "noise-report": _noise_report,
     "export": _export,
     "import": _import,
+    "policies": _policies,
 }
 
 

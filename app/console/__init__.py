@@ -29,8 +29,11 @@ from app.domain.incident import EscalationTier, Incident
 from app.domain.policy import Policies
 from app.domain.severity import Severity
 from app.domain.triage_rules import KnownIssue
+from app.engine.explain import Explanation, explain_incident
 from app.engine.metrics import Metrics
 from app.engine.metrics import compute as compute_metrics
+from app.engine.noise import NoiseReport
+from app.engine.noise import rank as rank_noise
 from app.gc_pause import gc_paused, release_gradually
 from app.history import ImportResult, read_history, write_history
 from app.paths import default_database_url
@@ -43,6 +46,7 @@ from app.store.alerts import AlertRepository
 from app.store.health import SourceHealthRepository
 from app.store.incidents import IncidentRepository
 from app.store.metrics import incident_times
+from app.store.noise import rule_figures
 
 log = logging.getLogger(__name__)
 
@@ -265,6 +269,13 @@ class Console:
         with self.database.read() as session:
             return AlertRepository(session).for_incident(incident_id)
 
+    def explain(self, incident_id: int, now: datetime) -> Explanation:
+        """Which rules put each of an incident's alerts where (`policies check --explain`)."""
+        with self.database.read() as session:
+            incident = IncidentRepository(session).get(incident_id)
+            alerts = AlertRepository(session).for_incident(incident_id)
+        return explain_incident(incident, alerts, self.catalog, self.policies, now)
+
     def suppressed_alerts(self) -> list[Alert]:
         """Firing alerts kept out of every incident (silenced, inhibited, in maintenance)."""
         with self.database.read() as session:
@@ -300,6 +311,12 @@ class Console:
         with self.database.read() as session:
             times = incident_times(session, start, end, customer=customer, severity=severity)
         return compute_metrics(times, now)
+
+    def noise_report(self, start: datetime, end: datetime) -> NoiseReport:
+        """Alert rules ranked by noise, over alerts first seen in [start, end) (engine/noise.py)."""
+        with self.database.read() as session:
+            figures = rule_figures(session, start, end)
+        return rank_noise(figures)
 
     # ------------------------------------------------------------------ history
 

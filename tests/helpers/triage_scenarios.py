@@ -48,6 +48,12 @@ def flapping_alert_holds_one_incident(
     assert calm.state is IncidentState.RESOLVED
     assert not calm.flapping
     assert calm.timeline[-2].note.startswith("calm again")
+    # the noise report (grouped SQL over the same rows) sees the flapping rule
+    (rule,) = console.noise_report(t0 - timedelta(hours=1), now).rules
+    assert (rule.alertname, rule.volume, rule.incidents) == ("VpnTunnelDown", 8, 1)
+    assert rule.flapping_pct is not None and rule.flapping_pct >= 50
+    assert rule.median_duration == 60.0
+    assert "hysteresis" in rule.suggestion
 
 
 def suppressed_alerts_stay_visible(console: Console, source: ScriptedSource, t0: datetime) -> None:
