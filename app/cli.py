@@ -144,6 +144,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `noc-console incidents | head`: the reader left; say nothing more, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 def _show_gui_error(message: str) -> None:
@@ -455,21 +460,12 @@ def _import(console: Any, args: argparse.Namespace) -> int:
 
 def _policies_check(args: argparse.Namespace) -> int:
     """Load the catalog and policies as the console would; errors exit 2, warnings do not."""
-    from app.config import load_catalog, load_policies
-    from app.domain.catalog import Catalog
+    from app.console.estate import load_estate
     from app.engine.policy_lint import counts, lint
-    from app.sources.demo import load_demo_estate
 
     try:
         config = _config(args)
-        # the order and choices of Console.open, so the first error is the one it would meet
-        if config.catalog_path is not None:
-            catalog = load_catalog(config.catalog_path)
-        elif any(source.kind == "demo" for source in config.sources):
-            catalog = load_demo_estate()
-        else:
-            catalog = Catalog()
-        policies = load_policies(config.policies_path)
+        catalog, policies = load_estate(config)  # as Console.open loads them
     except ConfigError as error:
         if not args.json:
             raise

@@ -18,7 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app.config import Config, load_catalog, load_policies
+from app.config import Config
+from app.console.estate import load_estate
 from app.console.ingest import FetchResult, apply_snapshot, fetch, health_after
 from app.domain.alert import Alert
 from app.domain.catalog import Catalog
@@ -39,7 +40,6 @@ from app.history import ImportResult, read_history, write_history
 from app.paths import default_database_url
 from app.polling import PollSchedule
 from app.sources.base import Source
-from app.sources.demo import load_demo_estate
 from app.sources.factory import build_sources
 from app.store import Database, IncidentConflict, StoreError
 from app.store.alerts import AlertRepository
@@ -107,13 +107,7 @@ class Console:
         cls, config: Config, *, database_url: str | None = None, operator: str | None = None
     ) -> Console:
         """Load catalog and policies, build sources, open (and migrate) the database."""
-        if config.catalog_path is not None:
-            catalog = load_catalog(config.catalog_path)
-        elif any(source.kind == "demo" for source in config.sources):
-            catalog = load_demo_estate()
-        else:
-            catalog = Catalog()
-        policies = load_policies(config.policies_path)
+        catalog, policies = load_estate(config)
         sources = build_sources(config.sources, catalog)
         url = database_url or config.database_url or default_database_url(config.is_demo)
         database = Database(url)

@@ -155,3 +155,20 @@ def test_secrets_with_a_field(
     assert code == 0
     assert out.strip() == "stored the secret for dd-prod/app_key in the OS keyring"
     assert keyring.get_password("noc-console", "dd-prod/app_key") == "app-key-canary"
+
+
+def test_a_reader_leaving_the_pipe_early_is_not_an_error(tmp_path: Path) -> None:
+    """`noc-console incidents | head` must not end in a traceback when head has gone."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has already left
+    database = f"sqlite:///{tmp_path / 'p.db'}"
+    writer = subprocess.run(
+        [sys.executable, "-m", "app", "--db", database, "poll", "--once", "--json"],
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        check=False,
+        timeout=60,
+    )
+    os.close(write_end)
+    assert b"Traceback" not in writer.stderr, writer.stderr.decode()
+    assert writer.returncode == 141
