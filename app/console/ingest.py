@@ -113,6 +113,7 @@ def _gather(
     counted = reads.incident_ids | {i.id for i in flapping}
     active_ids = [i for i, incident in incidents.items() if i is not None and incident.state.active]
     return Stored(
+        unchanged=reads.unchanged,
         urgent_services=alerts_repo.urgent_services(active_ids) if reads.customers else {},
         known=known,
         incidents={i: incident for i, incident in incidents.items() if i is not None},

@@ -81,9 +81,13 @@ class Policies:
     def maintenance_for(
         self, customer: str | None, service: str | None, at: datetime
     ) -> MaintenanceWindow | None:
+        if not self.maintenance:  # asked once per alert per poll: most estates have none
+            return None
         return next((w for w in self.maintenance if w.covers(customer, service, at)), None)
 
     def known_issue_for(self, labels: Mapping[str, str], at: datetime) -> KnownIssue | None:
+        if not self.known_issues:
+            return None
         return next((k for k in self.known_issues if k.matches(labels, at)), None)
 
     def known_issue(self, issue_id: str | None) -> KnownIssue | None:

@@ -81,6 +81,7 @@ class Stored:
             flapping window, before this poll.
         incident_changes: the busiest alert's changes within the window, per flapping incident.
         urgent_services: per active incident, the services with a firing critical alert.
+        unchanged: known alerts `reads_for` found with nothing to write.
     """
 
     known: Mapping[str, KnownAlert] = field(default_factory=dict)
@@ -90,6 +91,7 @@ class Stored:
     state_changes: Mapping[str, int] = field(default_factory=dict)
     incident_changes: Mapping[int, int] = field(default_factory=dict)
     urgent_services: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    unchanged: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True)
@@ -152,12 +154,15 @@ class Reads:
         incident_ids: incidents the snapshot touches (losing alerts, severity rising).
         new_fingerprints: alerts storage holds no firing row of (earlier occurrences matter).
         vanished_fingerprints: firing alerts a complete snapshot no longer mentions.
+        unchanged: known alerts with nothing to write (the plan skips them unseen: hashing
+            a storm's 10k alerts once per poll is enough).
     """
 
     customers: frozenset[str | None]
     incident_ids: frozenset[int]
     new_fingerprints: frozenset[str]
     vanished_fingerprints: frozenset[str]
+    unchanged: frozenset[str]
 
 
 def reads_for(
@@ -174,17 +179,21 @@ def reads_for(
     incident_ids: set[int] = set()
     new: set[str] = set()
     reported = _merge_duplicates(alerts)
+    unchanged: set[str] = set()
     for fingerprint, alert in reported.items():
         stored = known.get(fingerprint)
         reasons = suppression_reasons(alert, policies, now)
-        if stored is not None and stored.incident_id is not None:
-            if stored.differs_from(alert, reasons):
+        if stored is not None and (stored.incident_id is not None or reasons):
+            if not stored.differs_from(alert, reasons):
+                unchanged.add(fingerprint)
+                continue
+            if stored.incident_id is not None:
                 severity = policies.severity.alert_severity(
                     alert.labels, catalog.impact_of(alert.service)
                 )
                 if severity.rank < stored.severity.rank:
                     incident_ids.add(stored.incident_id)
-            continue
+                continue
         if stored is None:
             new.add(fingerprint)
         if not reasons:
@@ -201,6 +210,7 @@ def reads_for(
         frozenset(incident_ids),
         frozenset(new),
         frozenset(vanished),
+        frozenset(unchanged),
     )
 
 
@@ -280,6 +290,8 @@ class _Triage:
         plan = self.plan
         placeable: list[Alert] = []
         for fingerprint, alert in reported.items():
+            if fingerprint in self.stored.unchanged:
+                continue  # reads_for already compared it: nothing to write
             known = self.stored.known.get(fingerprint)
             reasons = suppression_reasons(alert, self.policies, self.now)
             if (

@@ -21,6 +21,9 @@ from app.store.tables import ALERTS, AlertRow
 
 _FIRING_ONLY = text("status = 'firing'")
 _CHUNK = 500
+# fingerprints per look-up of earlier occurrences: a storm asks about 10k at once, and
+# each round trip costs more than its parameters (SQLite allows 32,766 since 3.32)
+_FINGERPRINT_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +122,10 @@ class AlertRepository:
         wanted = list(set(fingerprints))
         c = ALERTS.c
         found: dict[str, Occurrence] = {}
-        for start in range(0, len(wanted), _CHUNK):
+        for start in range(0, len(wanted), _FINGERPRINT_CHUNK):
             newest = (
                 select(func.max(c.id))
-                .where(c.source == source, c.fingerprint.in_(wanted[start : start + _CHUNK]))
+                .where(c.source == source, c.fingerprint.in_(wanted[start : start + _FINGERPRINT_CHUNK]))
                 .where(c.status == AlertStatus.RESOLVED.value)
                 .group_by(c.fingerprint)
             )
@@ -141,10 +144,10 @@ class AlertRepository:
         wanted = list(set(fingerprints))
         c = ALERTS.c
         changes: dict[str, int] = {}
-        for start in range(0, len(wanted), _CHUNK):
+        for start in range(0, len(wanted), _FINGERPRINT_CHUNK):
             query = select(c.fingerprint, c.first_seen, c.ends_at).where(
                 c.source == source,
-                c.fingerprint.in_(wanted[start : start + _CHUNK]),
+                c.fingerprint.in_(wanted[start : start + _FINGERPRINT_CHUNK]),
                 or_(c.first_seen >= since, c.ends_at >= since),
             )
             for fp, first_seen, ends_at in self.session.connection().execute(query):
