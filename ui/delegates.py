@@ -1,24 +1,38 @@
-"""Painters for the wall's severity pills and SLA countdowns (QStyledItemDelegate subclasses)."""
+"""Painters for the wall's severity pills, triage badges and SLA countdowns (item delegates)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.domain.incident import Incident
 from app.domain.severity import Severity
 from ui import theme
 from ui.sla_clock import SlaReading, SlaState, read_sla
-from ui.wall_model import IncidentRole, SeverityRole, StaleRole
+from ui.wall_model import BadgesRole, IncidentRole, SeverityRole, StaleRole
 
 Clock = Callable[[], datetime]
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 RESOLVED_OPACITY = 0.45
+BADGE_SCALE = 0.85  # badges are read after the title, so they are a little smaller
+BADGE_GAP = 4.0
+_TEXT_MARGIN = 4  # the style's own left margin of an item's text, near enough
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
 
 
 def _utc_now() -> datetime:
@@ -91,6 +105,94 @@ def paint_severity_pill(painter: QPainter, rect: QRectF, severity: Severity, fon
         text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), severity.value
     )
     painter.restore()
+
+
+def badge_font(font: QFont) -> QFont:
+    small = QFont(font)
+    if font.pointSizeF() > 0:
+        small.setPointSizeF(font.pointSizeF() * BADGE_SCALE)
+    else:
+        small.setPixelSize(max(8, round(font.pixelSize() * BADGE_SCALE)))
+    small.setBold(True)
+    return small
+
+
+def paint_badges(painter: QPainter, rect: QRectF, badges: Sequence[str], font: QFont) -> float:
+    """Filled tags ("\u27f2 flapping", "KI-12") left to right from `rect.left()`, as many as fit.
+
+    Returns where the text after them may start. Tags are square-cornered, unlike the
+    round severity pills, so the two never read as the same thing.
+    """
+    small = badge_font(font)
+    metrics = QFontMetricsF(small)
+    height = min(rect.height() - 4.0, metrics.height() + 4.0)
+    x = rect.left()
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setFont(small)
+    centre = Qt.AlignmentFlag.AlignCenter
+    for badge in badges:
+        colours = theme.badge_colours(badge)
+        width = metrics.horizontalAdvance(badge) + height * 0.8
+        if x + width > rect.right():
+            break
+        tag = QRectF(x, rect.center().y() - height / 2, width, height)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colours.fill)
+        painter.drawRoundedRect(tag, 3.0, 3.0)
+        painter.setPen(colours.text)
+        painter.drawText(tag, int(centre), badge)
+        x += width + BADGE_GAP
+    painter.restore()
+    return x
+
+
+class TitleDelegate(QStyledItemDelegate):
+    """Paints the Title column: the triage badges (flapping, known issue) before the title.
+
+    Rows without badges are painted by the base class as any other cell; the badge rows
+    cost two more `data()` calls (badges and foreground), not the eight of `initStyleOption`.
+
+    Attributes:
+        (none beyond QStyledItemDelegate's)
+
+    Signals:
+        (none beyond QStyledItemDelegate's)
+    """
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
+        badges = index.data(BadgesRole)
+        if not badges:
+            super().paint(painter, option, index)
+            return
+        _draw_cell_background(painter, option)
+        opt = option
+        rect = QRectF(opt.rect).adjusted(_TEXT_MARGIN, 0, -_TEXT_MARGIN, 0)
+        foreground = index.data(_FOREGROUND)
+        painter.save()
+        if isinstance(foreground, QBrush):  # stale or resolved: the badges step back too
+            painter.setOpacity(RESOLVED_OPACITY)
+        left = paint_badges(painter, rect, badges, opt.font)
+        painter.setOpacity(1.0)
+        palette: QPalette = opt.palette
+        if isinstance(foreground, QBrush):
+            painter.setPen(foreground.color())
+        elif opt.state & QStyle.StateFlag.State_Selected:
+            painter.setPen(palette.color(QPalette.ColorRole.HighlightedText))
+        else:
+            painter.setPen(palette.color(QPalette.ColorRole.Text))
+        painter.setFont(opt.font)
+        text_rect = QRectF(
+            left + 2.0, rect.top(), max(0.0, rect.right() - left - 2.0), rect.height()
+        )
+        title = str(index.data() or "")
+        elided = QFontMetrics(opt.font).elidedText(
+            title, Qt.TextElideMode.ElideRight, int(text_rect.width())
+        )
+        painter.drawText(
+            text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided
+        )
+        painter.restore()
 
 
 class SeverityDelegate(QStyledItemDelegate):

@@ -1,6 +1,6 @@
 """Operator actions on an incident: ask what is needed, run the console call off the GUI thread.
 
-The same controller serves the side panel's buttons and the window's A/E/R keys. Each
+The same controller serves the side panel's buttons and the window's A/E/R/S keys. Each
 action carries `expected_version=incident.version`, so an incident that changed under
 the operator comes back as a conflict with the stored snapshot instead of being
 overwritten.
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 from app.console import Console, IncidentConflict
 from app.domain.errors import DomainError
 from app.domain.incident import EventKind, Incident
+from ui.severity_dialog import SeverityPrompt, dialog_severity_prompt
 from ui.workers.actions import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 # prompt(title, label, required) -> the text, or None when the operator cancelled
 Prompt = Callable[[str, str, bool], str | None]
+# call(incident id, now, expected version) -> the stored Incident; runs on the pool
+Call = Callable[[int, datetime, int], Incident]
 
 
 def _utc_now() -> datetime:
@@ -57,6 +60,10 @@ FALSE_POSITIVE = ActionSpec(
     "false_positive", "False positive", EventKind.FALSE_POSITIVE, "marked as false positive"
 )
 ACTIONS = (ACKNOWLEDGE, ESCALATE, RESOLVE, CLOSE, FALSE_POSITIVE)
+# not a lifecycle step: its button sits by the severity pill, not in the row of ACTIONS
+CHANGE_SEVERITY = ActionSpec(
+    "change_severity", "Change severity", EventKind.SEVERITY_CHANGED, "severity changed"
+)
 
 
 def can(spec: ActionSpec, incident: Incident) -> bool:
@@ -114,6 +121,7 @@ class IncidentActions(QObject):
         clock: returns the current UTC time (the action's `now`).
         runner: the TaskRunner the calls go to.
         prompt: asks the operator for a reason, RCA or note (tests replace it).
+        severity_prompt: asks for the new severity and its reason (tests replace it).
 
     Signals:
         action_started(object, str): the incident and the action's name.
@@ -133,6 +141,7 @@ class IncidentActions(QObject):
         *,
         clock: Clock = _utc_now,
         prompt: Prompt | None = None,
+        severity_prompt: SeverityPrompt | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -140,13 +149,19 @@ class IncidentActions(QObject):
         self.runner = runner
         self.clock = clock
         self.prompt: Prompt = prompt or dialog_prompt(None)
+        self.severity_prompt: SeverityPrompt = severity_prompt or dialog_severity_prompt(None)
         self._in_flight: set[int] = set()
 
     def busy(self, incident: Incident | None) -> bool:
         return incident is not None and incident.id in self._in_flight
 
     def acknowledge(self, incident: Incident) -> bool:
-        return self._run(ACKNOWLEDGE, incident, "")
+        console = self.console
+        return self._run(
+            ACKNOWLEDGE,
+            incident,
+            lambda i, now, version: console.acknowledge(i, now, "", expected_version=version),
+        )
 
     def escalate(self, incident: Incident) -> bool:
         target = incident.tier.above()
@@ -164,6 +179,31 @@ class IncidentActions(QObject):
             FALSE_POSITIVE, incident, f"Why is {incident.key} a false positive?", True
         )
 
+    def change_severity(self, incident: Incident) -> bool:
+        """Ask for P1..P4 and a reason, then override the severity (the engine's is kept in
+        the timeline; the reason is required by the console)."""
+        if not self._allowed(CHANGE_SEVERITY, incident):
+            return False
+        answer = self.severity_prompt(incident)
+        if answer is None:
+            return False  # cancelled
+        severity, reason = answer[0], answer[1].strip()
+        if not reason:
+            self.action_failed.emit(incident, "changing the severity needs a reason", None)
+            return False
+        if severity is incident.severity:
+            self.action_failed.emit(incident, f"{incident.key} is already {severity}", None)
+            return False
+        console = self.console
+        return self._run(
+            CHANGE_SEVERITY,
+            incident,
+            lambda i, now, version: console.change_severity(
+                i, severity, now, reason, expected_version=version
+            ),
+            done=f"severity changed {incident.severity.value} \u2192 {severity.value}",
+        )
+
     def trigger(self, spec: ActionSpec, incident: Incident) -> bool:
         """Run the action named by `spec` (buttons and keys share this)."""
         handlers = {
@@ -172,6 +212,7 @@ class IncidentActions(QObject):
             RESOLVE.name: self.resolve,
             CLOSE.name: self.close,
             FALSE_POSITIVE.name: self.mark_false_positive,
+            CHANGE_SEVERITY.name: self.change_severity,
         }
         return handlers[spec.name](incident)
 
@@ -188,7 +229,23 @@ class IncidentActions(QObject):
         if required and not text.strip():
             self.action_failed.emit(incident, f"{spec.label.lower()} needs a reason", None)
             return False
-        return self._run(spec, incident, text.strip())
+        note = text.strip()
+        console = self.console
+        calls: dict[str, Call] = {
+            ESCALATE.name: lambda i, now, version: console.escalate(
+                i, now, note, expected_version=version
+            ),
+            RESOLVE.name: lambda i, now, version: console.resolve(
+                i, now, note, expected_version=version
+            ),
+            CLOSE.name: lambda i, now, version: console.close(
+                i, now, note, expected_version=version
+            ),
+            FALSE_POSITIVE.name: lambda i, now, version: console.mark_false_positive(
+                i, now, note, expected_version=version
+            ),
+        }
+        return self._run(spec, incident, calls[spec.name])
 
     def _allowed(self, spec: ActionSpec, incident: Incident) -> bool:
         if incident.id is None or incident.id in self._in_flight:
@@ -200,41 +257,29 @@ class IncidentActions(QObject):
             return False
         return True
 
-    def _run(self, spec: ActionSpec, incident: Incident, text: str) -> bool:
+    def _run(self, spec: ActionSpec, incident: Incident, call: Call, done: str = "") -> bool:
+        """Submit `call(id, now, expected_version)` to the pool; the outcome comes back as a signal."""
         if not self._allowed(spec, incident):
             return False
         incident_id = incident.id
         assert incident_id is not None
         now = self.clock()
         version = incident.version
-        console = self.console
-        calls: dict[str, Callable[[], Incident]] = {
-            ACKNOWLEDGE.name: lambda: console.acknowledge(
-                incident_id, now, text, expected_version=version
-            ),
-            ESCALATE.name: lambda: console.escalate(
-                incident_id, now, text, expected_version=version
-            ),
-            RESOLVE.name: lambda: console.resolve(incident_id, now, text, expected_version=version),
-            CLOSE.name: lambda: console.close(incident_id, now, text, expected_version=version),
-            FALSE_POSITIVE.name: lambda: console.mark_false_positive(
-                incident_id, now, text, expected_version=version
-            ),
-        }
+        said = done or spec.done
         self._in_flight.add(incident_id)
         self.action_started.emit(incident, spec.name)
         self.runner.submit(
             f"{spec.name} {incident.key}",
-            calls[spec.name],
-            on_result=lambda result: self._finished(incident_id, spec, result),
+            lambda: call(incident_id, now, version),
+            on_result=lambda result: self._finished(incident_id, said, result),
             on_error=lambda error: self._failed(incident, error),
         )
         return True
 
-    def _finished(self, incident_id: int, spec: ActionSpec, result: object) -> None:
+    def _finished(self, incident_id: int, done: str, result: object) -> None:
         self._in_flight.discard(incident_id)
         if isinstance(result, Incident):
-            self.action_finished.emit(result, spec.done)
+            self.action_finished.emit(result, done)
 
     def _failed(self, incident: Incident, error: BaseException) -> None:
         if incident.id is not None:

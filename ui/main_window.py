@@ -17,6 +17,7 @@ from app.domain.incident import Incident
 from ui import theme
 from ui.incident_actions import (
     ACKNOWLEDGE,
+    CHANGE_SEVERITY,
     ESCALATE,
     RESOLVE,
     ActionSpec,
@@ -24,8 +25,10 @@ from ui.incident_actions import (
     Prompt,
     dialog_prompt,
 )
+from ui.severity_dialog import SeverityPrompt, dialog_severity_prompt
 from ui.side_panel import IncidentPanel
 from ui.status_bar import ConsoleStatusBar
+from ui.suppressed import SuppressedAlerts, SuppressedAlertsDialog
 from ui.wall_header import AllClear, WallHeader
 from ui.wall_model import Column, IncidentTableModel
 from ui.wall_view import IncidentTableView
@@ -82,7 +85,9 @@ class MainWindow(QMainWindow):
     Operator mode: the incident table and the side panel in a splitter, a status bar.
     Wall mode: large type, a header with counts and source lamps, no side panel, and a
     big "All clear" when nothing is open and every source is healthy. Keys: J/K (and the
-    arrows) move the selection; A acknowledges, E escalates, R resolves.
+    arrows) move the selection; A acknowledges, E escalates, R resolves; in operator mode
+    S changes the severity. Both modes count the suppressed alerts after every change set;
+    operator mode lists them (click the count in the status bar).
 
     Attributes:
         console: the facade (actions and alert loads go through it, off the GUI thread).
@@ -95,6 +100,8 @@ class MainWindow(QMainWindow):
         status: the status bar (source lamps, last poll, messages).
         wall_header, all_clear: wall mode's header and quiet-wall message (None in
             operator mode).
+        suppressed: the suppressed-alerts query, refreshed after every change set.
+        suppressed_dialog: the list of suppressed alerts, once opened (operator mode).
 
     Signals:
         first_painted(): the window painted for the first time (startup benchmark).
@@ -109,6 +116,7 @@ class MainWindow(QMainWindow):
         wall: bool = False,
         clock: Clock = _utc_now,
         prompt: Prompt | None = None,
+        severity_prompt: SeverityPrompt | None = None,
         runner: TaskRunner | None = None,
         settings: QSettings | None = None,
     ) -> None:
@@ -124,8 +132,15 @@ class MainWindow(QMainWindow):
         if runner is not None:
             runner.setParent(self)
         self.incident_actions = IncidentActions(
-            console, self.runner, clock=clock, prompt=prompt or dialog_prompt(self), parent=self
+            console,
+            self.runner,
+            clock=clock,
+            prompt=prompt or dialog_prompt(self),
+            severity_prompt=severity_prompt or dialog_severity_prompt(self),
+            parent=self,
         )
+        self.suppressed = SuppressedAlerts(console, self.runner, parent=self)
+        self.suppressed_dialog: SuppressedAlertsDialog | None = None
         self.model = IncidentTableModel(self, clock=clock)
         self.table = IncidentTableView(self.model, clock=clock)
         self.status = ConsoleStatusBar(self, clock=clock)
@@ -141,6 +156,8 @@ class MainWindow(QMainWindow):
             self._build_operator()
         self.incident_actions.action_finished.connect(self._on_action_finished)
         self.incident_actions.action_failed.connect(self._on_action_failed)
+        self.suppressed.suppressed_changed.connect(self._on_suppressed_changed)
+        self.suppressed.refresh_failed.connect(self._on_suppressed_failed)
         self.table.sla_timer.timeout.connect(self._on_tick)
         self._install_keys()
         self._first_paint = _FirstPaintWatch(self)
@@ -164,6 +181,7 @@ class MainWindow(QMainWindow):
         self._splitter = splitter
         self.setCentralWidget(splitter)
         self.table.incident_selected.connect(self._on_incident_selected)
+        self.status.suppressed_button.clicked.connect(self.show_suppressed_alerts)
         self.resize(1600, 900)
         splitter.setSizes([1100, 500])
 
@@ -194,7 +212,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(header)
         layout.addWidget(stack, 1)
         self.setCentralWidget(central)
-        self.status.sources.setVisible(False)  # the header carries the lamps on the wall
+        # the header carries the lamps and the suppressed count on the wall
+        self.status.sources.setVisible(False)
+        self.status.suppressed_button.setVisible(False)
         self.resize(1920, 1080)
 
     def _install_keys(self) -> None:
@@ -205,6 +225,8 @@ class MainWindow(QMainWindow):
             ("E", lambda: self.trigger(ESCALATE)),
             ("R", lambda: self.trigger(RESOLVE)),
         ]
+        if not self.wall_mode:  # the wall is watched, not worked: no override from across the room
+            bindings.append(("S", lambda: self.trigger(CHANGE_SEVERITY)))
         self._shortcuts = []
         for key, handler in bindings:
             shortcut = QShortcut(QKeySequence(key), self)
@@ -224,6 +246,7 @@ class MainWindow(QMainWindow):
         if health:
             self.set_source_health(health)
         self._refresh_wall()
+        self.suppressed.refresh()
 
     def _fit_columns_once_filled(self) -> None:
         """Size columns to the first rows seen (a new database starts empty); later polls
@@ -245,6 +268,7 @@ class MainWindow(QMainWindow):
             self.status.set_last_poll(changes.at)
         self._follow_selection()
         self._refresh_wall()
+        self.suppressed.refresh()  # coalesced: one query at a time, whatever the burst
 
     def set_source_health(self, health: Sequence[SourceHealth]) -> None:
         self._health = list(health)
@@ -260,6 +284,35 @@ class MainWindow(QMainWindow):
 
     def show_poll_error(self, message: str) -> None:
         self.status.show_error(f"poll failed: {message}")
+
+    # ------------------------------------------------------------------ suppressed alerts
+
+    def show_suppressed_alerts(self) -> SuppressedAlertsDialog:
+        """Open (or raise) the list of suppressed alerts; it follows every refresh."""
+        dialog = self.suppressed_dialog
+        if dialog is None:
+            dialog = SuppressedAlertsDialog(self, clock=self.clock)
+            dialog.refresh_requested.connect(self.suppressed.refresh)
+            self.suppressed_dialog = dialog
+        dialog.set_alerts(self.suppressed.alerts)
+        if dialog.isVisible():
+            dialog.raise_()  # already open behind the window: bring it forward
+        else:
+            dialog.show()
+        return dialog
+
+    def _on_suppressed_changed(self, alerts: object) -> None:
+        count = len(alerts) if isinstance(alerts, list) else None
+        self.status.set_suppressed(count)
+        if self.wall_header is not None:
+            self.wall_header.set_suppressed(count)
+        if self.suppressed_dialog is not None and isinstance(alerts, list):
+            self.suppressed_dialog.set_alerts(alerts)
+
+    def _on_suppressed_failed(self, message: str) -> None:
+        # the last count stays: it is older, not wrong; the tooltip says why it did not move
+        known = len(self.suppressed.alerts) if self.suppressed.known else None
+        self.status.set_suppressed(known, message)
 
     # ------------------------------------------------------------------ actions
 

@@ -43,6 +43,7 @@ def render(
         wall=view == "wall",
         clock=lambda: now,
         prompt=lambda _title, _label, _required: None,
+        severity_prompt=lambda _incident: None,
         runner=runner,
         settings=settings,
     )

@@ -1,52 +1,49 @@
-"""The side panel: the selected incident's summary, timeline, alerts and action buttons."""
+"""The side panel: the selected incident's summary, known issue, timeline, alerts and actions."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QTextDocumentFragment
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from app.console import Console
 from app.domain.alert import Alert
-from app.domain.incident import EventKind, Incident, TimelineEvent
+from app.domain.incident import FLAPPING, KNOWN_ISSUE, Incident
 from app.domain.severity import Severity
+from app.domain.triage_rules import KnownIssue
 from ui import theme
+from ui.alert_list import AlertList
 from ui.delegates import paint_severity_pill
-from ui.incident_actions import ACTIONS, ActionSpec, IncidentActions, can
+from ui.incident_actions import ACTIONS, CHANGE_SEVERITY, ActionSpec, IncidentActions, can
 from ui.local_time import day_and_time, hm
 from ui.sla_clock import SlaState, read_sla
+from ui.timeline import FLAPPING_MARK, TimelineTable
 from ui.workers.actions import TaskRunner
 
 Clock = Callable[[], datetime]
 
 # The keys that trigger an action from the main window (shown on the buttons' tooltips).
-ACTION_KEYS = {"acknowledge": "A", "escalate": "E", "resolve": "R"}
+ACTION_KEYS = {"acknowledge": "A", "escalate": "E", "resolve": "R", "change_severity": "S"}
 
-
-_TIMELINE_COLUMNS = ("Time", "Event", "Actor", "Note")
 _SUMMARY_FIELDS = (
     ("customer", "Customer"),
+    ("team", "Team"),
     ("services", "Services"),
-    ("root", "Root service"),
     ("state", "State"),
     ("tier", "Tier"),
     ("owner", "Owner"),
@@ -96,30 +93,92 @@ class SeverityBadge(QWidget):
         painter.end()
 
 
-class _TimelineTable(QTableWidget):
-    """The timeline list; rows grow to fit wrapped notes whenever the width changes."""
+def flag_words(incident: Incident) -> str:
+    """'⟲ flapping, known issue KI-12, recurrence of INC-000003', or '—'."""
+    words = []
+    for flag in sorted(incident.flags):
+        if flag == FLAPPING:
+            words.append(f"{FLAPPING_MARK} flapping")
+        elif flag == KNOWN_ISSUE:
+            words.append(f"known issue {incident.known_issue or ''}".strip())
+        else:
+            words.append(flag.replace("_", " "))
+    if incident.recurrence_of is not None:
+        words.append(f"recurrence of INC-{incident.recurrence_of:06d}")
+    return ", ".join(words) or "\u2014"
 
-    def fit_rows(self, *_args: object) -> None:
-        self.resizeRowsToContents()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        self.resizeRowsToContents()
+def root_words(incident: Incident) -> str:
+    """'root cause candidate: acme-db · 5 dependent services affected', or '' without a root."""
+    root = incident.root_service
+    if not root:
+        return ""
+    others = sum(1 for service in incident.services if service != root)
+    if not others:
+        return f"root cause candidate: {root}"
+    plural = "s" if others != 1 else ""
+    return f"root cause candidate: {root} \u00b7 {others} dependent service{plural} affected"
 
 
-def _event_words(event: TimelineEvent) -> str:
-    words = event.kind.value.replace("_", " ")
-    if event.kind is EventKind.ESCALATED and event.data.get("to"):
-        return f"{words} {event.data.get('from', '')} \u2192 {event.data['to']}"
-    if event.kind is EventKind.SEVERITY_CHANGED and event.data.get("to"):
-        return f"{words} {event.data.get('from', '')} \u2192 {event.data['to']}"
-    if event.kind is EventKind.ALERTS_ATTACHED and event.data.get("count"):
-        return f"{words} (+{event.data['count']})"
-    if event.kind is EventKind.TICKETED and event.data.get("ticket"):
-        return f"{words} {event.data['ticket']}"
-    if event.kind is EventKind.ASSIGNED and event.data.get("to"):
-        return f"{words} to {event.data['to']}"
-    return words
+class KnownIssueBox(QFrame):
+    """The known-issue rule behind an incident's badge: its title, ticket and runbook.
+
+    Attributes:
+        heading: "Known issue KI-12".
+        title_label: what the rule says the problem is.
+        details_label: "ticket OPS-881 · runbook <link>" (hidden when the rule names neither).
+
+    Signals:
+        (none beyond QFrame's)
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("knownIssue")
+        blue = theme.KNOWN_ISSUE_PILL.fill.name()
+        self.setStyleSheet(
+            f"#knownIssue {{ border: 1px solid {blue}; border-left: 4px solid {blue};"
+            " border-radius: 3px; }"
+        )
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.setSpacing(2)
+        self.heading = QLabel()
+        font = self.heading.font()
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.title_label = QLabel()
+        self.details_label = QLabel()
+        for label in (self.title_label, self.details_label):
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.details_label.setOpenExternalLinks(True)  # the desktop opens it, not this process
+        layout.addWidget(self.heading)
+        layout.addWidget(self.title_label)
+        layout.addWidget(self.details_label)
+
+    def show_issue(self, issue_id: str, issue: KnownIssue | None) -> None:
+        self.heading.setText(f"Known issue {issue_id}")
+        if issue is None:
+            self.title_label.setText("this rule is no longer in the policies")
+            self.details_label.setVisible(False)
+            return
+        self.title_label.setText(issue.title)
+        parts = []
+        if issue.ticket:
+            parts.append(f"ticket {html.escape(issue.ticket)}")
+        if issue.runbook:
+            runbook = html.escape(issue.runbook)
+            link = issue.runbook.startswith(("http://", "https://"))
+            parts.append(
+                f'runbook <a href="{runbook}">{runbook}</a>' if link else f"runbook {runbook}"
+            )
+        self.details_label.setText(" \u00b7 ".join(parts))
+        self.details_label.setVisible(bool(parts))
+
+    def details_text(self) -> str:
+        """The details line without markup ("ticket OPS-881 · runbook https://...")."""
+        return QTextDocumentFragment.fromHtml(self.details_label.text()).toPlainText()
 
 
 class IncidentPanel(QWidget):
@@ -128,7 +187,9 @@ class IncidentPanel(QWidget):
     Attributes:
         incident: the incident shown, or None.
         incident_actions: the controller the buttons call (shared with the window's keys).
-        buttons: action name -> its QPushButton.
+        buttons: action name -> its QPushButton (Change severity sits by the severity pill).
+        root_label: "root cause candidate: acme-db · ..." (hidden without a root service).
+        known_issue_box: the known-issue rule of a badged incident (hidden otherwise).
         error_label: the inline error line (hidden when there is none).
         timeline, alerts: the two lists of the lower half.
 
@@ -202,11 +263,25 @@ class IncidentPanel(QWidget):
         self.key_label.setFont(font)
         self.key_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         header.addWidget(self.key_label, 1)
+        severity = QPushButton(f"{CHANGE_SEVERITY.label}\u2026")
+        severity.setToolTip(f"{CHANGE_SEVERITY.label} ({ACTION_KEYS[CHANGE_SEVERITY.name]})")
+        severity.clicked.connect(lambda _checked=False: self.trigger(CHANGE_SEVERITY))
+        self.buttons[CHANGE_SEVERITY.name] = severity
+        header.addWidget(severity, 0, Qt.AlignmentFlag.AlignVCenter)
         layout.addLayout(header)
         self.title_label = QLabel()
         self.title_label.setWordWrap(True)
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.title_label)
+        self.root_label = QLabel()
+        self.root_label.setWordWrap(True)
+        self.root_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        font = self.root_label.font()
+        font.setBold(True)
+        self.root_label.setFont(font)
+        layout.addWidget(self.root_label)
+        self.known_issue_box = KnownIssueBox()
+        layout.addWidget(self.known_issue_box)
 
     def _build_summary(self) -> QFormLayout:
         form = QFormLayout()
@@ -237,27 +312,8 @@ class IncidentPanel(QWidget):
 
     def _build_lists(self) -> QTabWidget:
         self.tabs = QTabWidget()
-        # a table, not a tree: only QTableView sizes wrapped rows to their column widths,
-        # and notes (reasons, root causes) must wrap, not be cut
-        self.timeline = _TimelineTable(0, len(_TIMELINE_COLUMNS))
-        self.timeline.setHorizontalHeaderLabels(list(_TIMELINE_COLUMNS))
-        self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.timeline.setWordWrap(True)
-        self.timeline.setShowGrid(False)
-        self.timeline.setAlternatingRowColors(True)
-        self.timeline.verticalHeader().setVisible(False)
-        header = self.timeline.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.sectionResized.connect(self.timeline.fit_rows)
-        self.alerts = QTreeWidget()
-        self.alerts.setHeaderLabels(["Status", "Alert", "Instance", "Since", "Summary"])
-        self.alerts.setRootIsDecorated(False)
-        self.alerts.setAlternatingRowColors(True)
-        self.alerts.setUniformRowHeights(True)
-        self.alerts.header().setStretchLastSection(True)
-        self.alerts.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.timeline = TimelineTable()
+        self.alerts = AlertList()
         self.tabs.addTab(self.timeline, "Timeline")
         self.tabs.addTab(self.alerts, "Alerts")
         return self.tabs
@@ -286,11 +342,15 @@ class IncidentPanel(QWidget):
         self.badge.set_severity(incident.severity)
         self.key_label.setText(incident.key)
         self.title_label.setText(incident.title)
+        root = root_words(incident)
+        self.root_label.setText(root)
+        self.root_label.setVisible(bool(root))
+        self._show_known_issue(incident)
         values = self._values
         now = self.clock()
         values["customer"].setText(incident.customer or "\u2014")
+        values["team"].setText(incident.team or "\u2014")
         values["services"].setText(", ".join(incident.services) or "\u2014")
-        values["root"].setText(incident.root_service or "\u2014")
         values["state"].setText(incident.state.value.replace("_", " "))
         values["tier"].setText(incident.tier.value)
         values["owner"].setText(incident.owner or "nobody yet")
@@ -300,16 +360,22 @@ class IncidentPanel(QWidget):
             self._due(incident.response_due, incident.acknowledged_at, now)
         )
         values["resolve_due"].setText(self._due(incident.resolve_due, incident.resolved_at, now))
-        flags = sorted(incident.flags)
-        if incident.recurrence_of is not None:
-            flags.append(f"recurrence of INC-{incident.recurrence_of:06d}")
-        values["flags"].setText(", ".join(flags) or "\u2014")
+        values["flags"].setText(flag_words(incident))
         self.refresh_clock()
         self._fill_timeline(incident)
         self._update_buttons()
         key = (incident.id or 0, incident.version)
         if incident.id is not None and key != self._alerts_of:
             self._load_alerts(incident.id, key)
+
+    def _show_known_issue(self, incident: Incident) -> None:
+        box = self.known_issue_box
+        if not incident.known_issue:
+            box.setVisible(False)
+            return
+        # policies only, no I/O: fine on the GUI thread
+        box.show_issue(incident.known_issue, self.console.known_issue(incident.known_issue))
+        box.setVisible(True)
 
     @staticmethod
     def _due(due: datetime | None, met: datetime | None, now: datetime) -> str:
@@ -340,36 +406,16 @@ class IncidentPanel(QWidget):
             label.setStyleSheet("")
 
     def _fill_timeline(self, incident: Incident) -> None:
-        now = self.clock()
-        table = self.timeline
-        table.setRowCount(len(incident.timeline))
-        for row, event in enumerate(incident.timeline):
-            texts = (day_and_time(event.at, now), _event_words(event), event.actor, event.note)
-            for column, text in enumerate(texts):
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-                if column == len(texts) - 1:
-                    item.setToolTip(text)
-                table.setItem(row, column, item)
-        for column in range(3):
-            table.resizeColumnToContents(column)
-        table.resizeRowsToContents()
-        table.scrollToBottom()
-        items = incident.timeline
-        self.tabs.setTabText(0, f"Timeline ({len(items)})")
+        self.timeline.fill(incident, self.clock())
+        self.tabs.setTabText(0, f"Timeline ({len(incident.timeline)})")
+
+    def summary_text(self, name: str) -> str:
+        """The shown value of one summary field ("team", "flags", ... as in _SUMMARY_FIELDS)."""
+        return self._values[name].text()
 
     def timeline_rows(self) -> list[tuple[str, str, str, str]]:
         """What the timeline shows: (time, event, actor, note) per row, oldest first."""
-        table = self.timeline
-
-        def text(row: int, column: int) -> str:
-            item = table.item(row, column)
-            return item.text() if item is not None else ""
-
-        return [
-            (text(row, 0), text(row, 1), text(row, 2), text(row, 3))
-            for row in range(table.rowCount())
-        ]
+        return self.timeline.rows()
 
     def _load_alerts(self, incident_id: int, key: tuple[int, int]) -> None:
         self._alerts_of = key
@@ -395,36 +441,8 @@ class IncidentPanel(QWidget):
             self.show_error(f"could not load the alerts: {error}")
 
     def set_alerts(self, alerts: Sequence[Alert]) -> None:
-        now = self.clock()
-        self.alerts.clear()
-        items = []
-        for alert in alerts:
-            # a silenced or inhibited alert says so and why, where the operator looks
-            suppressed = alert.firing and bool(alert.suppressed_by)
-            summary = (
-                f"{alert.summary} ({'; '.join(alert.suppressed_by)})"
-                if suppressed
-                else alert.summary
-            )
-            item = QTreeWidgetItem(
-                [
-                    "suppressed" if suppressed else alert.status.value,
-                    alert.alertname,
-                    alert.labels.get("instance", ""),
-                    day_and_time(alert.starts_at, now),
-                    summary,
-                ]
-            )
-            labels = "\n".join(f"{k}={v}" for k, v in sorted(alert.labels.items()))
-            item.setToolTip(4, f"{summary}\n\n{labels}")
-            if not alert.firing or suppressed:
-                for column in range(5):
-                    item.setForeground(column, theme.MUTED_BRUSH)
-            items.append(item)
-        self.alerts.addTopLevelItems(items)
-        for column in range(4):
-            self.alerts.resizeColumnToContents(column)
-        self.tabs.setTabText(1, f"Alerts ({len(items)})")
+        self.alerts.set_alerts(alerts, self.clock())
+        self.tabs.setTabText(1, f"Alerts ({len(alerts)})")
 
     # ------------------------------------------------------------------ actions
 
@@ -447,7 +465,7 @@ class IncidentPanel(QWidget):
         incident = self.incident
         busy = self.incident_actions.busy(incident)
         self.busy_label.setVisible(busy)
-        for spec in ACTIONS:
+        for spec in (*ACTIONS, CHANGE_SEVERITY):
             enabled = incident is not None and not busy and can(spec, incident)
             self.buttons[spec.name].setEnabled(enabled)
 

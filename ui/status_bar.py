@@ -1,4 +1,4 @@
-"""The status bar: one lamp per source, the time of the last poll, and passing messages."""
+"""The status bar: one lamp per source, suppressed alerts, the last poll, and passing messages."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QPointF, QSize, Qt, QTimer
-from PySide6.QtGui import QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStatusBar, QWidget
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from app.domain.health import SourceHealth, SourceStatus
 from ui import theme
 from ui.local_time import day_and_time, hm, hms
+from ui.suppressed import count_text
 
 Clock = Callable[[], datetime]
 
@@ -215,6 +216,7 @@ class ConsoleStatusBar(QStatusBar):
     Attributes:
         sources: the SourceLamps row.
         message_label: the latest action outcome or error.
+        suppressed_button: "3 suppressed"; the window opens the list when it is clicked.
         last_poll_label: "last poll 14:02:33".
 
     Signals:
@@ -230,6 +232,11 @@ class ConsoleStatusBar(QStatusBar):
         self.message_label = QLabel()
         self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.addWidget(self.message_label, 1)
+        self.suppressed_button = QToolButton()
+        self.suppressed_button.setAutoRaise(True)
+        self.suppressed_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.addPermanentWidget(self.suppressed_button)
+        self.set_suppressed(None)
         self.last_poll_label = QLabel("no poll yet")
         self.last_poll_label.setAlignment(
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -241,6 +248,28 @@ class ConsoleStatusBar(QStatusBar):
 
     def set_source_health(self, health: Sequence[SourceHealth]) -> None:
         self.sources.set_source_health(health)
+
+    def set_suppressed(self, count: int | None, error: str = "") -> None:
+        """'3 suppressed' (None: not known yet, or the query failed with `error`)."""
+        button = self.suppressed_button
+        button.setText(count_text(count))
+        if error:
+            tip = f"could not list the suppressed alerts: {error}"
+        else:
+            tip = (
+                "firing alerts held out of every incident (silences, inhibitions,"
+                " maintenance windows); click to list them with their reasons"
+            )
+        button.setToolTip(tip)
+        # nothing held back is worth knowing too, but it need not catch the eye; a palette
+        # and a font, not a style sheet, which would drop the font the bar was given
+        palette = QPalette()
+        if not count:
+            palette.setColor(QPalette.ColorRole.ButtonText, theme.MUTED)
+        button.setPalette(palette)
+        font = button.font()
+        font.setBold(bool(count))
+        button.setFont(font)
 
     def set_last_poll(self, at: datetime) -> None:
         self.last_poll_label.setText(f"last poll {hms(at)}")

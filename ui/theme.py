@@ -55,6 +55,9 @@ SEVERITY_GLYPHS: dict[Severity, str] = {
 }
 
 BREACHED_PILL = PillColours(QColor("#c62828"), QColor("#ffffff"))
+# Triage badges on the wall's title cells: hues no severity or SLA state uses.
+FLAPPING_PILL = PillColours(QColor("#7b1fa2"), QColor("#ffffff"))  # purple
+KNOWN_ISSUE_PILL = PillColours(QColor("#1565c0"), QColor("#ffffff"))  # blue
 AT_RISK_LIGHT = QColor("#a65c00")  # dark amber: readable on white
 AT_RISK_DARK = QColor("#ffb300")  # bright amber: readable on near-black
 MUTED = QColor("#8a8a8a")  # resolved rows, stale rows, "no SLA"
@@ -70,6 +73,11 @@ LAMP_COLOURS: dict[SourceStatus, QColor] = {
 }
 
 MUTED_BRUSH = QBrush(MUTED)
+
+
+def badge_colours(badge: str) -> PillColours:
+    """A badge's colours: flapping ("\u27f2 flapping") or a known issue's id ("KI-12")."""
+    return FLAPPING_PILL if badge.startswith("\u27f2") else KNOWN_ISSUE_PILL
 
 
 def is_dark(palette: QPalette | None = None) -> bool:

@@ -1,4 +1,5 @@
-"""Wall mode's header (counts per severity, SLA at risk, breached, source lamps) and "All clear"."""
+"""Wall mode's header (counts per severity, SLA at risk, breached, suppressed, source lamps)
+and "All clear"."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.domain.health import SourceHealth, SourceStatus
@@ -17,6 +18,7 @@ from ui import theme
 from ui.delegates import paint_severity_pill
 from ui.sla_clock import SlaState, read_sla
 from ui.status_bar import STATUS_WORDS, SourceLamps
+from ui.suppressed import count_text
 
 Clock = Callable[[], datetime]
 
@@ -105,6 +107,7 @@ class WallHeader(QWidget):
         counts: the latest WallCounts.
         severity_counts: severity -> its pill-and-count widget.
         at_risk_label, breached_label: the SLA counts.
+        suppressed_label: "3 suppressed": firing alerts held out of every incident.
         sources: the SourceLamps row.
 
     Signals:
@@ -126,6 +129,11 @@ class WallHeader(QWidget):
         self.breached_label = QLabel()
         layout.addWidget(self.at_risk_label)
         layout.addWidget(self.breached_label)
+        self.suppressed_label = QLabel()
+        # the first to give way in a narrow window: counts of what needs work come first
+        self.suppressed_label.setMinimumWidth(1)
+        layout.addWidget(self.suppressed_label)
+        self.set_suppressed(None)
         layout.addStretch(1)
         self.sources = SourceLamps(self, clock=clock, show_age=False)
         layout.addWidget(self.sources)
@@ -147,6 +155,15 @@ class WallHeader(QWidget):
             else ""
         )
         return counts
+
+    def set_suppressed(self, count: int | None) -> None:
+        label = self.suppressed_label
+        label.setText(count_text(count))
+        # a palette, not a style sheet: a style sheet on the label would drop the wall's font
+        palette = QPalette()
+        if not count:
+            palette.setColor(QPalette.ColorRole.WindowText, theme.MUTED)
+        label.setPalette(palette)
 
     def set_source_health(self, health: Sequence[SourceHealth]) -> None:
         self.sources.set_source_health(health)

@@ -46,10 +46,11 @@ class Column(IntEnum):
     TITLE = 4
     STATE = 5
     TIER = 6
-    OWNER = 7
-    SLA = 8
-    ALERTS = 9
-    TICKET = 10
+    TEAM = 7
+    OWNER = 8
+    SLA = 9
+    ALERTS = 10
+    TICKET = 11
 
 
 HEADERS: dict[Column, str] = {
@@ -60,6 +61,7 @@ HEADERS: dict[Column, str] = {
     Column.TITLE: "Title",
     Column.STATE: "State",
     Column.TIER: "Tier",
+    Column.TEAM: "Team",
     Column.OWNER: "Owner",
     Column.SLA: "SLA",
     Column.ALERTS: "Alerts",
@@ -74,6 +76,7 @@ DeadlineRole = _USER + 4  # the running SLA deadline (UTC datetime) or None
 ClockRole = _USER + 5  # which clock runs: "response", "resolve" or None
 StaleRole = _USER + 6  # "stale since 14:02" when a source it came from is not ok, else None
 UrgencyRole = _USER + 7  # the sort key
+BadgesRole = _USER + 8  # ("⟲ flapping", "KI-12"): the row's triage badges, possibly empty
 
 ROLE_NAMES: dict[int, bytes] = {
     IncidentRole: b"incident",
@@ -83,6 +86,7 @@ ROLE_NAMES: dict[int, bytes] = {
     ClockRole: b"clock",
     StaleRole: b"stale",
     UrgencyRole: b"urgency",
+    BadgesRole: b"badges",
 }
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
@@ -95,6 +99,7 @@ _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.
 _STATE_WORDS = {state: state.value.replace("_", " ") for state in IncidentState}
 # Sources that cannot currently be trusted; UNKNOWN (not polled yet) is not stale.
 _STALE_STATUSES = frozenset({SourceStatus.DOWN, SourceStatus.RATE_LIMITED})
+FLAPPING_BADGE = "\u27f2 flapping"  # ⟲
 
 
 def _utc_now() -> datetime:
@@ -109,6 +114,25 @@ class _Row:
     key: UrgencyKey
     texts: list[str]
     stale: str | None = None
+    badges: tuple[str, ...] = ()
+
+
+def services_text(incident: Incident) -> str:
+    """'acme-db +5': the root-cause candidate first, then how many services depend on it."""
+    services = incident.services
+    root = incident.root_service or (services[0] if services else "")
+    others = sum(1 for service in services if service != root)
+    return f"{root} +{others}" if others else root
+
+
+def badges(incident: Incident) -> tuple[str, ...]:
+    """The triage badges of a row: flapping, then the known issue's id."""
+    found: list[str] = []
+    if incident.flapping:
+        found.append(FLAPPING_BADGE)
+    if incident.known_issue:
+        found.append(incident.known_issue)
+    return tuple(found)
 
 
 def _texts(incident: Incident, stale: str | None) -> list[str]:
@@ -117,10 +141,11 @@ def _texts(incident: Incident, stale: str | None) -> list[str]:
         incident.severity.value,
         incident.key,
         incident.customer or "",
-        ", ".join(incident.services),
+        services_text(incident),
         incident.title,
         f"{state} \u00b7 {stale}" if stale else state,
         incident.tier.value,
+        incident.team or "",
         incident.owner or "",
         "",  # SLA: read from the clock at paint time
         str(incident.alert_count),
@@ -205,6 +230,8 @@ class IncidentTableModel(QAbstractTableModel):
             return row.stale
         if role == IncidentIdRole:
             return row.incident.id
+        if role == BadgesRole:
+            return row.badges
         if role == UrgencyRole:
             return row.key
         if role == _TOOLTIP:
@@ -226,9 +253,32 @@ class IncidentTableModel(QAbstractTableModel):
                 f"{incident.title}\n{row.stale}: a source of this incident is not answering,"
                 " so this row may be out of date"
             )
-        if column in (Column.TITLE, Column.SERVICES, Column.CUSTOMER):
+        if column == Column.SERVICES:
+            return self._services_tooltip(incident)
+        if column == Column.TITLE and row.badges:
+            return "\n".join([incident.title, *self._badge_lines(incident)])
+        if column in (Column.TITLE, Column.CUSTOMER, Column.TEAM):
             return row.texts[column] or None
         return None
+
+    @staticmethod
+    def _services_tooltip(incident: Incident) -> str | None:
+        root = incident.root_service
+        others = [service for service in incident.services if service != root]
+        if root is None:
+            return ", ".join(others) or None
+        if not others:
+            return root
+        return f"root cause candidate: {root}\naffected: {', '.join(others)}"
+
+    @staticmethod
+    def _badge_lines(incident: Incident) -> list[str]:
+        lines = []
+        if incident.flapping:
+            lines.append(f"{FLAPPING_BADGE}: its alerts fire and clear too often")
+        if incident.known_issue:
+            lines.append(f"known issue {incident.known_issue} (details in the side panel)")
+        return lines
 
     # ------------------------------------------------------------------ queries
 
@@ -343,7 +393,9 @@ class IncidentTableModel(QAbstractTableModel):
 
     def _make_row(self, incident: Incident) -> _Row:
         stale = self._stale_of(incident)
-        return _Row(incident, incident.urgency_key(), _texts(incident, stale), stale)
+        return _Row(
+            incident, incident.urgency_key(), _texts(incident, stale), stale, badges(incident)
+        )
 
     def _admits(self, incident: Incident) -> bool:
         """A new row for it? Not if it already left the wall in a newer version, or is closed."""
@@ -419,7 +471,7 @@ class IncidentTableModel(QAbstractTableModel):
                 del self._rows[old]
                 del self._keys[old]
                 row.incident, row.key, row.stale = incident, key, stale
-                row.texts = _texts(incident, stale)
+                row.texts, row.badges = _texts(incident, stale), badges(incident)
                 self._rows.insert(new, row)
                 self._keys.insert(new, key)
                 self.endMoveRows()
@@ -427,5 +479,5 @@ class IncidentTableModel(QAbstractTableModel):
                 return
             self._keys[old] = key
         row.incident, row.key, row.stale = incident, key, stale
-        row.texts = _texts(incident, stale)
+        row.texts, row.badges = _texts(incident, stale), badges(incident)
         self.dataChanged.emit(self.index(old, 0), self.index(old, len(Column) - 1))

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.incident import Incident
-from ui.delegates import SeverityDelegate, SlaDelegate
+from ui.delegates import SeverityDelegate, SlaDelegate, TitleDelegate
 from ui.wall_model import Column, IncidentRole, IncidentTableModel
 
 Clock = Callable[[], datetime]
@@ -29,12 +29,19 @@ _WIDTHS = {
     Column.SERVICES: 14,
     Column.STATE: 9,
     Column.TIER: 3,
+    Column.TEAM: 10,
     Column.OWNER: 8,
     Column.ALERTS: 4,
     Column.TICKET: 8,
 }
 # Columns fitted to their content on load (at most this many characters wide).
-_FITTED = {Column.CUSTOMER: 14, Column.SERVICES: 28, Column.OWNER: 14, Column.TICKET: 14}
+_FITTED = {
+    Column.CUSTOMER: 14,
+    Column.SERVICES: 24,
+    Column.TEAM: 14,
+    Column.OWNER: 14,
+    Column.TICKET: 14,
+}
 _FIT_SAMPLE = 500  # rows looked at: enough for a wall, cheap at 50k rows
 
 
@@ -43,7 +50,7 @@ def _utc_now() -> datetime:
 
 
 class IncidentTableView(QTableView):
-    """The incident table, with severity pills, SLA countdowns and row selection.
+    """The incident table, with severity pills, triage badges, SLA countdowns and row selection.
 
     Once a second it repaints only the visible cells of the SLA column (`repaint_sla_cells`):
     no `dataChanged`, no whole-viewport update (PERF.md 1.3).
@@ -51,7 +58,7 @@ class IncidentTableView(QTableView):
     Attributes:
         clock: returns the current UTC time (read by the SLA delegate at paint time).
         sla_timer: the 1-second timer driving `repaint_sla_cells`.
-        severity_delegate, sla_delegate: the column painters.
+        severity_delegate, title_delegate, sla_delegate: the column painters.
 
     Signals:
         incident_selected(object): the selected row's Incident, or None when nothing is.
@@ -67,7 +74,9 @@ class IncidentTableView(QTableView):
         self.setModel(model)
         self.severity_delegate = SeverityDelegate(self)
         self.sla_delegate = SlaDelegate(self, clock=clock)
+        self.title_delegate = TitleDelegate(self)
         self.setItemDelegateForColumn(Column.SEVERITY, self.severity_delegate)
+        self.setItemDelegateForColumn(Column.TITLE, self.title_delegate)
         self.setItemDelegateForColumn(Column.SLA, self.sla_delegate)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

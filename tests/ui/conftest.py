@@ -5,6 +5,7 @@ from __future__ import annotations
 import traceback
 import weakref
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -79,3 +80,35 @@ def polled_console(demo_console: Console, t0: datetime) -> Console:
     """The demo console after one poll at t0: the storm's incidents are on the wall."""
     demo_console.poll_once(t0)
     return demo_console
+
+
+TRIAGE_POLICIES = """\
+maintenance:
+  - customer: globex
+    service: globex-vpn
+    from: 2026-11-29T09:00:00Z
+    to: 2026-11-30T02:00:00Z
+    reason: VPN concentrator swap
+known_issues:
+  - id: KI-12
+    title: initech backup jobs fail during the nightly snapshot
+    matchers: ['service="initech-backup"']
+    ticket: OPS-881
+    runbook: https://runbooks.example/backup-snapshot
+"""
+
+
+@pytest.fixture
+def triage_console(tmp_path: Path, t0: datetime) -> Iterator[Console]:
+    """The demo estate polled once at t0 under policies that suppress and badge: globex-vpn is
+    in a maintenance window (its alerts are suppressed, not in any incident) and
+    initech-backup matches known issue KI-12."""
+    policies = tmp_path / "policies.yaml"
+    policies.write_text(TRIAGE_POLICIES)
+    config = replace(Config.demo(), policies_path=policies)
+    console = Console.open(config, database_url=f"sqlite:///{tmp_path / 'triage.db'}")
+    try:
+        console.poll_once(t0)
+        yield console
+    finally:
+        console.shutdown()

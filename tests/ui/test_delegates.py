@@ -10,11 +10,11 @@ from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionViewItem
 
-from app.domain.incident import IncidentState
+from app.domain.incident import FLAPPING, KNOWN_ISSUE, IncidentState
 from app.domain.severity import Severity
 from tests.helpers.ui_incidents import incident
 from ui import theme
-from ui.delegates import SeverityDelegate, SlaDelegate
+from ui.delegates import SeverityDelegate, SlaDelegate, TitleDelegate
 from ui.sla_clock import SlaState, read_sla
 from ui.wall_model import Column, IncidentTableModel
 
@@ -129,3 +129,43 @@ def test_the_severity_shapes_differ(qtbot, t0: datetime) -> None:
         )
         shapes.add(strip)
     assert len(shapes) == 4
+
+
+@pytest.mark.parametrize(
+    ("flags", "known_issue", "flapping_tag", "known_issue_tag"),
+    [
+        (frozenset(), None, False, False),
+        (frozenset({FLAPPING}), None, True, False),
+        (frozenset({KNOWN_ISSUE}), "KI-12", False, True),
+        (frozenset({FLAPPING, KNOWN_ISSUE}), "KI-12", True, True),
+    ],
+    ids=["plain", "flapping", "known-issue", "both"],
+)
+def test_the_title_cell_carries_the_triage_badges(
+    qtbot,
+    t0: datetime,
+    flags: frozenset[str],
+    known_issue: str | None,
+    flapping_tag: bool,
+    known_issue_tag: bool,
+) -> None:
+    model = IncidentTableModel(clock=lambda: t0)
+    model.load([replace(incident(1, t0), flags=flags, known_issue=known_issue)])
+    found = colours(paint(TitleDelegate(), model, Column.TITLE))
+    assert near(found, theme.FLAPPING_PILL.fill) is flapping_tag
+    assert near(found, theme.KNOWN_ISSUE_PILL.fill) is known_issue_tag
+
+
+def test_the_badges_of_a_resolved_row_step_back(qtbot, t0: datetime) -> None:
+    done = replace(
+        incident(1, t0),
+        flags=frozenset({KNOWN_ISSUE}),
+        known_issue="KI-12",
+        state=IncidentState.RESOLVED,
+        resolved_at=t0,
+    )
+    model = IncidentTableModel(clock=lambda: t0)
+    model.load([done])
+    found = colours(paint(TitleDelegate(), model, Column.TITLE))
+    assert not near(found, theme.KNOWN_ISSUE_PILL.fill)  # faded towards the background
+    assert near(found, theme.MUTED, 40)  # and the title is grey

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -32,16 +32,22 @@ def prompts() -> Prompts:
 
 
 @pytest.fixture
-def make_window(qtbot, t0: datetime) -> Callable[..., MainWindow]:
+def make_window(qtbot, t0: datetime) -> Iterator[Callable[..., MainWindow]]:
+    windows: list[MainWindow] = []
+
     def make(console: Console, *, wall: bool = False, prompt: Prompts | None = None) -> MainWindow:
         window = MainWindow(console, wall=wall, clock=lambda: t0, prompt=prompt)
         qtbot.addWidget(window)
         window.load(console.wall(t0), console.source_health())
         window.show()
         qtbot.waitExposed(window)
+        windows.append(window)
         return window
 
-    return make
+    yield make
+    # loads started by the test (alerts, the suppressed count) finish before the thread check
+    for window in windows:
+        window.runner.wait(10_000)
 
 
 @pytest.fixture

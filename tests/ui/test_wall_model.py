@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -10,11 +11,13 @@ from PySide6.QtTest import QSignalSpy
 
 from app.domain.changes import ChangeSet
 from app.domain.health import SourceHealth, SourceStatus
-from app.domain.incident import EscalationTier, Incident, IncidentState
+from app.domain.incident import FLAPPING, KNOWN_ISSUE, EscalationTier, Incident, IncidentState
 from app.domain.severity import Severity
 from tests.helpers.ui_incidents import bumped, incident
 from ui.local_time import hm
 from ui.wall_model import (
+    FLAPPING_BADGE,
+    BadgesRole,
     Column,
     DeadlineRole,
     IncidentIdRole,
@@ -164,4 +167,47 @@ def test_many_inserts_land_in_order(qtmodeltester, t0: datetime) -> None:
     )
     model.apply(ChangeSet(upserted=batch))
     assert ids(model) == [i.id for i in sorted(batch, key=Incident.urgency_key)]
+    qtmodeltester.check(model)
+
+
+def test_team_services_and_badges_come_from_the_triage_engine(qtmodeltester, t0: datetime) -> None:
+    model = IncidentTableModel(clock=lambda: t0)
+    rooted = replace(
+        incident(1, t0, severity=Severity.P1, services=("acme-db", "acme-api", "acme-web")),
+        root_service="acme-db",
+        team="dba-team",
+    )
+    single = replace(incident(2, t0), team=None)
+    model.load([rooted, single])
+    qtmodeltester.check(model)
+    assert model.headerData(Column.TEAM, Qt.Orientation.Horizontal) == "Team"
+    assert model.index(model.row_of(1) or 0, Column.TEAM).data() == "dba-team"
+    assert model.index(model.row_of(2) or 0, Column.TEAM).data() == ""
+    services = model.index(model.row_of(1) or 0, Column.SERVICES)
+    assert services.data() == "acme-db +2"  # the root first, then how many depend on it
+    assert services.data(Qt.ItemDataRole.ToolTipRole) == (
+        "root cause candidate: acme-db\naffected: acme-api, acme-web"
+    )
+    assert model.index(model.row_of(2) or 0, Column.SERVICES).data() == "acme-api"
+    title = model.index(model.row_of(1) or 0, Column.TITLE)
+    assert title.data(BadgesRole) == ()
+    # the engine marks it flapping, then a known-issue rule matches: both badges, in that order
+    flagged = bumped(
+        rooted, flags=frozenset({FLAPPING, KNOWN_ISSUE}), known_issue="KI-12", team="dba-oncall"
+    )
+    changed = QSignalSpy(model.dataChanged)
+    model.apply(ChangeSet(upserted=(flagged,)))
+    assert changed.count() == 1
+    row = model.row_of(1) or 0
+    title = model.index(row, Column.TITLE)
+    assert title.data(BadgesRole) == (FLAPPING_BADGE, "KI-12")
+    assert title.data() == flagged.title  # the badges are painted, not part of the text
+    tooltip = title.data(Qt.ItemDataRole.ToolTipRole)
+    assert "\u27f2 flapping" in tooltip
+    assert "known issue KI-12" in tooltip
+    assert model.index(row, Column.TEAM).data() == "dba-oncall"
+    # calm again: the flapping badge goes, the known issue stays
+    calm = bumped(flagged, flags=frozenset({KNOWN_ISSUE}))
+    model.upsert(calm)
+    assert model.index(row, Column.TITLE).data(BadgesRole) == ("KI-12",)
     qtmodeltester.check(model)
