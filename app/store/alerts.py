@@ -125,7 +125,10 @@ class AlertRepository:
         for start in range(0, len(wanted), _FINGERPRINT_CHUNK):
             newest = (
                 select(func.max(c.id))
-                .where(c.source == source, c.fingerprint.in_(wanted[start : start + _FINGERPRINT_CHUNK]))
+                .where(
+                    c.source == source,
+                    c.fingerprint.in_(wanted[start : start + _FINGERPRINT_CHUNK]),
+                )
                 .where(c.status == AlertStatus.RESOLVED.value)
                 .group_by(c.fingerprint)
             )

@@ -51,7 +51,8 @@ def flapping_alert_holds_one_incident(
     # the noise report (grouped SQL over the same rows) sees the flapping rule
     (rule,) = console.noise_report(t0 - timedelta(hours=1), now).rules
     assert (rule.alertname, rule.volume, rule.incidents) == ("VpnTunnelDown", 8, 1)
-    assert rule.flapping_pct is not None and rule.flapping_pct >= 50
+    assert rule.flapping_pct is not None
+    assert rule.flapping_pct >= 50
     assert rule.median_duration == 60.0
     assert "hysteresis" in rule.suggestion
 

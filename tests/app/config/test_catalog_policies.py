@@ -173,8 +173,8 @@ def test_policy_errors(text: str, expected: str) -> None:
 
 
 def test_the_commented_example_loads_and_the_defaults_are_documented() -> None:
-    from app.domain.triage_rules import FlappingRule, GroupingRule, SeverityRules  # noqa: PLC0415
-    from app.resources import read_text  # noqa: PLC0415
+    from app.domain.triage_rules import FlappingRule, GroupingRule, SeverityRules
+    from app.resources import read_text
 
     example = parse_policies_text(read_text("policies", "example.yaml"), "example.yaml")
     assert example.validation_window == timedelta(minutes=60)

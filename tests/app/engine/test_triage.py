@@ -195,7 +195,7 @@ def test_symptoms_join_an_open_incident_of_their_failing_dependency() -> None:
     symptom = alert("acme-api", starts_at=later)
     result = plan([symptom], stored, now=later)
     assert placed(result) == {symptom.fingerprint: "inc:4"}
-    before, after = result.changed[4]
+    _, after = result.changed[4]
     assert after.services == ("acme-db", "acme-api")
     assert after.timeline[-1].kind is EventKind.ALERTS_ATTACHED
 
@@ -255,7 +255,10 @@ def test_an_unchanged_snapshot_plans_and_reads_nothing() -> None:
         policies=POLICIES,
         now=T0,
     )
-    assert not (reads.customers or reads.incident_ids or reads.new_fingerprints)
+    assert not reads.customers
+    assert not reads.incident_ids
+    assert not reads.new_fingerprints
+    assert reads.unchanged == {firing.fingerprint}
 
 
 def test_a_severity_change_updates_the_incident_instead_of_reopening() -> None:
