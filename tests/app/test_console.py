@@ -14,6 +14,7 @@ from app.domain.incident import EventKind, IncidentState
 from app.domain.severity import Severity
 from app.sources.base import RateLimited, SourceTimeout
 from app.store import IncidentConflict
+from tests.helpers import triage_scenarios
 from tests.helpers.consoles import demo_console, scripted_console
 from tests.helpers.sources import ScriptedSource, make_alert
 
@@ -201,3 +202,15 @@ def test_metrics_read_the_recorded_timestamps(
     assert metrics.mttr.median == 3600.0
     assert metrics.response_met_pct == 100.0
     assert metrics.resolve_met_pct == 100.0
+
+
+def test_a_flapping_alert_holds_one_incident(
+    console: Console, source: ScriptedSource, t0: datetime
+) -> None:
+    triage_scenarios.flapping_alert_holds_one_incident(console, source, t0)
+
+
+def test_suppressed_alerts_stay_visible(
+    console: Console, source: ScriptedSource, t0: datetime
+) -> None:
+    triage_scenarios.suppressed_alerts_stay_visible(console, source, t0)

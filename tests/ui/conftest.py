@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import traceback
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +14,9 @@ from PySide6.QtCore import QSettings, QThread, QThreadPool
 
 from app.config import Config
 from app.console import Console
+from ui.incident_actions import Prompt
+from ui.main_window import MainWindow
+from ui.severity_dialog import SeverityPrompt
 
 
 @pytest.fixture(autouse=True)
@@ -112,3 +115,31 @@ def triage_console(tmp_path: Path, t0: datetime) -> Iterator[Console]:
         yield console
     finally:
         console.shutdown()
+
+
+@pytest.fixture
+def make_window(qtbot, t0: datetime) -> Iterator[Callable[..., MainWindow]]:
+    """Open main windows on a console at `t0`, with scripted prompts; joined at teardown."""
+    windows: list[MainWindow] = []
+
+    def make(
+        console: Console,
+        *,
+        wall: bool = False,
+        prompt: Prompt | None = None,
+        severity_prompt: SeverityPrompt | None = None,
+    ) -> MainWindow:
+        window = MainWindow(
+            console, wall=wall, clock=lambda: t0, prompt=prompt, severity_prompt=severity_prompt
+        )
+        qtbot.addWidget(window)
+        window.load(console.wall(t0), console.source_health())
+        window.show()
+        qtbot.waitExposed(window)
+        windows.append(window)
+        return window
+
+    yield make
+    # loads started by the test (alerts, the suppressed count) finish before the thread check
+    for window in windows:
+        window.runner.wait(10_000)

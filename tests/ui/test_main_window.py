@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import pytest
@@ -29,25 +28,6 @@ class Prompts:
 @pytest.fixture
 def prompts() -> Prompts:
     return Prompts()
-
-
-@pytest.fixture
-def make_window(qtbot, t0: datetime) -> Iterator[Callable[..., MainWindow]]:
-    windows: list[MainWindow] = []
-
-    def make(console: Console, *, wall: bool = False, prompt: Prompts | None = None) -> MainWindow:
-        window = MainWindow(console, wall=wall, clock=lambda: t0, prompt=prompt)
-        qtbot.addWidget(window)
-        window.load(console.wall(t0), console.source_health())
-        window.show()
-        qtbot.waitExposed(window)
-        windows.append(window)
-        return window
-
-    yield make
-    # loads started by the test (alerts, the suppressed count) finish before the thread check
-    for window in windows:
-        window.runner.wait(10_000)
 
 
 @pytest.fixture

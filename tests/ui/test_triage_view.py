@@ -4,7 +4,7 @@ known issues, triage events in the timeline, the severity override and suppresse
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -50,31 +50,25 @@ def severity_answers() -> SeverityAnswers:
 
 
 @pytest.fixture
-def open_window(qtbot, t0: datetime, severity_answers: SeverityAnswers) -> Iterator[Callable]:
-    windows: list[MainWindow] = []
-
+def open_window(make_window, severity_answers: SeverityAnswers) -> Callable[..., MainWindow]:
     def make(console: Console, *, wall: bool = False) -> MainWindow:
-        window = MainWindow(
-            console,
-            wall=wall,
-            clock=lambda: t0,
-            prompt=lambda *_: None,
-            severity_prompt=severity_answers,
-        )
-        qtbot.addWidget(window)
-        window.load(console.wall(t0), console.source_health())
-        window.show()
-        qtbot.waitExposed(window)
-        windows.append(window)
-        return window
+        return make_window(console, wall=wall, severity_prompt=severity_answers)
 
-    yield make
-    for window in windows:
-        window.runner.wait(10_000)
+    return make
 
 
 def settle(qtbot, window: MainWindow) -> None:
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)
+
+
+def select_first(qtbot, window: MainWindow) -> Incident:
+    """Select the wall's top row and wait for the panel's loads; the stored incident shown."""
+    window.table.select_row(0)
+    settle(qtbot, window)
+    target = window.selected_incident()
+    assert target is not None
+    assert target.id is not None
+    return target
 
 
 def panel_of(window: MainWindow) -> IncidentPanel:
@@ -274,11 +268,7 @@ def test_the_severity_override_asks_for_a_reason_and_lands_in_the_timeline(
 ) -> None:
     window = open_window(polled_console)
     panel = panel_of(window)
-    window.table.select_row(0)
-    settle(qtbot, window)
-    target = window.selected_incident()
-    assert target is not None
-    assert target.id is not None
+    target = select_first(qtbot, window)
     assert target.severity is Severity.P1
     button = panel.buttons["change_severity"]
     assert button.isEnabled()
@@ -339,11 +329,7 @@ def test_no_override_without_a_reason_and_a_cancel_does_nothing(
 ) -> None:
     window = open_window(polled_console)
     panel = panel_of(window)
-    window.table.select_row(0)
-    settle(qtbot, window)
-    target = window.selected_incident()
-    assert target is not None
-    assert target.id is not None
+    target = select_first(qtbot, window)
     severity_answers.answers.extend([None, (Severity.P3, "   ")])
     qtbot.mouseClick(panel.buttons["change_severity"], Qt.MouseButton.LeftButton)  # cancelled
     assert not panel.error_label.isVisible()
@@ -360,11 +346,7 @@ def test_a_severity_override_on_a_changed_incident_is_a_conflict(
 ) -> None:
     window = open_window(polled_console)
     panel = panel_of(window)
-    window.table.select_row(0)
-    settle(qtbot, window)
-    target = window.selected_incident()
-    assert target is not None
-    assert target.id is not None
+    target = select_first(qtbot, window)
     polled_console.acknowledge(target.id, t0 + timedelta(seconds=5))  # another workstation
     severity_answers.answers.append((Severity.P2, "only the reporting replica is hit"))
     qtbot.mouseClick(panel.buttons["change_severity"], Qt.MouseButton.LeftButton)
@@ -381,11 +363,7 @@ def test_no_severity_override_on_a_resolved_incident(
 ) -> None:
     window = open_window(polled_console)
     panel = panel_of(window)
-    window.table.select_row(0)
-    settle(qtbot, window)
-    target = window.selected_incident()
-    assert target is not None
-    assert target.id is not None
+    target = select_first(qtbot, window)
     resolved = polled_console.resolve(target.id, t0 + timedelta(minutes=1), "restarted")
     window.model.upsert(resolved)
     panel.show_incident(resolved)
