@@ -108,7 +108,7 @@ class AlertRepository:
             c.severity,
             c.suppressed_by,
             c.flapping,
-        ).where(c.source == source, c.status == AlertStatus.FIRING.value)
+        ).where(c.source == source, _FIRING_ONLY)  # a literal: the partial index applies
         rows = self.session.connection().execute(query)
         return {
             fp: OpenAlert(

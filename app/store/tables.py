@@ -124,7 +124,9 @@ class AlertRow(Base):
             sqlite_where=text("status = 'firing'"),
             postgresql_where=text("status = 'firing'"),
         ),
-        Index("ix_alerts_source_status", "source", "status"),
+        # earlier occurrences of an alert (flapping, recurrence); a source's firing alerts
+        # are read through the partial unique index above, so a storm's insert maintains
+        # no more indexes than before triage needed this one
         Index("ix_alerts_source_fingerprint", "source", "fingerprint"),
     )
 
