@@ -12,7 +12,8 @@ from datetime import datetime
 from importlib import import_module
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, text, update
+import orjson
+from sqlalchemy import Text, and_, cast, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from app.domain.alert import Alert, AlertStatus
@@ -106,13 +107,14 @@ class AlertRepository:
             c.starts_at,
             c.digest,
             c.severity,
-            c.suppressed_by,
+            # as text: nearly every alert has no reasons, and "[]" needs no JSON parser
+            cast(c.suppressed_by, Text),
             c.flapping,
         ).where(c.source == source, _FIRING_ONLY)  # a literal: the partial index applies
         rows = self.session.connection().execute(query)
         return {
             fp: OpenAlert(
-                row_id, fp, incident, starts, digest, severity, tuple(suppressed or ()), bool(flap)
+                row_id, fp, incident, starts, digest, severity, _reasons(suppressed), bool(flap)
             )
             for row_id, fp, incident, starts, digest, severity, suppressed, flap in rows
         }
@@ -289,6 +291,12 @@ class AlertRepository:
             .where(AlertRow.status == AlertStatus.FIRING.value)
         )
         return int(self.session.execute(query).scalar_one())
+
+
+def _reasons(text: str | None) -> tuple[str, ...]:
+    if not text or text == "[]":
+        return ()
+    return tuple(str(reason) for reason in orjson.loads(text))
 
 
 def _changes_since(first_seen: datetime, ends_at: datetime | None, since: datetime) -> int:
