@@ -250,21 +250,22 @@ def _print_poll(changes: Any, as_json: bool) -> None:
 
 def _incidents(console: Any, args: argparse.Namespace) -> int:
     found = console.incidents(include_closed=args.all)
-    if args.json:
-        print(json.dumps([incident_json(i) for i in found]))
-        return 0
     now = _now()
+    if args.json:
+        print(json.dumps([incident_json(i, console.clock(i, now)) for i in found]))
+        return 0
     for incident in found:
-        deadline = incident.next_deadline
+        reading = console.clock(incident, now)
         clock = ""
-        if deadline is not None:
-            left = deadline - now
-            clock = f"{incident.running_clock} {'overdue ' if left < timedelta(0) else ''}{abs(left)}".split(
-                "."
-            )[0]
+        if reading.due is not None and incident.state.active:
+            left = reading.due - now
+            overdue = "overdue " if left < timedelta(0) else ""
+            clock = f"{reading.clock} {overdue}{abs(left)}".split(".")[0]
+        state = reading.state.value.replace("_", " ")
         print(
             f"{incident.key}  {incident.severity.value}  {incident.state.value:<14} {incident.tier.value:<3} "
-            f"{incident.customer or '-':<10} {', '.join(incident.services) or '-':<24} {incident.title}  {clock}"
+            f"{incident.customer or '-':<10} {', '.join(incident.services) or '-':<24} {incident.title}  "
+            f"{clock}  [{state}]"
         )
     if not found:
         print("no open incidents")

@@ -152,6 +152,7 @@ def incident_from_json(document: Any) -> Incident:
         timeline=tuple(events),
         team=_text(document, "team"),
         known_issue=_text(document, "known_issue"),
+        paused_since=_instant(document, "paused_since"),
     )
 
 

@@ -11,10 +11,12 @@ from app.domain.changes import ChangeSet
 from app.domain.health import SourceHealth
 from app.domain.incident import Incident, TimelineEvent
 from app.domain.timestamps import iso_z
+from app.engine.sla_clock import ClockReading
 
 
-def incident_json(incident: Incident) -> dict[str, Any]:
-    return {
+def incident_json(incident: Incident, sla: ClockReading | None = None) -> dict[str, Any]:
+    """An incident as `incidents --json` and exports print it; `sla` adds its clock's state."""
+    document = {
         "key": incident.key,
         "uid": incident.uid,
         "title": incident.title,
@@ -40,7 +42,11 @@ def incident_json(incident: Incident) -> dict[str, Any]:
         "ticket": incident.ticket,
         "rca": incident.rca,
         "recurrence_of": f"INC-{incident.recurrence_of:06d}" if incident.recurrence_of else None,
+        "paused_since": iso_z(incident.paused_since),
     }
+    if sla is not None:
+        document["sla_state"] = sla.state.value
+    return document
 
 
 def event_json(event: TimelineEvent) -> dict[str, Any]:

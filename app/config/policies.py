@@ -20,7 +20,7 @@ from app.resources import read_text
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _BUILT_IN = "<built-in policies>"
 # sections a user's file merges key by key into the built-in ones
-_TABLES = ("contracts", "escalation", "grouping", "flapping", "severity")
+_TABLES = ("contracts", "escalation", "grouping", "flapping", "severity", "sla")
 # sections a user's file replaces whole
 _VALUES = (
     "maintenance",
@@ -111,7 +111,33 @@ def parse_policies(document: Any, path: Path | str | None) -> Policies:
         flapping=triage_rules.flapping(root.child("flapping")),
         severity=triage_rules.severity(root.child("severity")),
         known_issues=triage_rules.known_issues(root, root.mapping.get("known_issues")),
+        at_risk=_at_risk(root.child("sla")),
     )
+
+
+def _at_risk(fields: Fields | None) -> tuple[float, float]:
+    """`sla: {at_risk: [50%, 75%]}`: two rising shares of a target, as percentages or 0..1."""
+    if fields is None or "at_risk" not in fields.mapping:
+        return (0.5, 0.75)
+    fields.check_keys({"at_risk"})
+    value = fields.mapping["at_risk"]
+    try:
+        first, second = (_share(item) for item in value)
+    except (TypeError, ValueError):
+        raise fields.error(
+            "at_risk", f"expected two shares like [50%, 75%], got {value!r}"
+        ) from None
+    if not 0 < first < second < 1:
+        raise fields.error("at_risk", "the two marks must rise between 0% and 100%")
+    return (first, second)
+
+
+def _share(item: Any) -> float:
+    if isinstance(item, str) and item.strip().endswith("%"):
+        return float(item.strip()[:-1]) / 100
+    if isinstance(item, bool):
+        raise TypeError(item)
+    return float(item)
 
 
 def _severity(fields: Fields, key: str) -> Severity:

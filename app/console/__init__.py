@@ -35,6 +35,7 @@ from app.engine.metrics import Metrics
 from app.engine.metrics import compute as compute_metrics
 from app.engine.noise import NoiseReport
 from app.engine.noise import rank as rank_noise
+from app.engine.sla_clock import ClockReading, read_clock
 from app.gc_pause import gc_paused, release_gradually
 from app.history import ImportResult, read_history, write_history
 from app.paths import default_database_url
@@ -428,6 +429,35 @@ class Console:
             return incident.change_severity(severity, contract, self.operator, now, reason)
 
         return self._act(incident_id, expected_version, change, now)
+
+    def pause(
+        self, incident_id: int, now: datetime, reason: str, *, expected_version: int | None = None
+    ) -> Incident:
+        """Waiting on the customer: the running SLA clocks stop, with the reason in the timeline."""
+        return self._act(
+            incident_id, expected_version, lambda i: i.pause(self.operator, now, reason), now
+        )
+
+    def resume(
+        self,
+        incident_id: int,
+        now: datetime,
+        note: str = "",
+        *,
+        expected_version: int | None = None,
+    ) -> Incident:
+        """The clocks run again, their deadlines pushed by the working time spent waiting."""
+
+        def run(incident: Incident) -> Incident:
+            calendar = self.policies.contract_for(incident.customer, self.catalog).calendar
+            return incident.resume(self.operator, now, calendar, note)
+
+        return self._act(incident_id, expected_version, run, now)
+
+    def clock(self, incident: Incident, now: datetime) -> ClockReading:
+        """Its SLA clock at `now` (pure: no storage), through the customer's contract."""
+        contract = self.policies.contract_for(incident.customer, self.catalog)
+        return read_clock(incident, now, contract, self.policies.at_risk)
 
     def add_note(
         self, incident_id: int, now: datetime, note: str, *, expected_version: int | None = None

@@ -17,7 +17,7 @@ from typing import Any
 
 from app.domain.errors import DomainError, IllegalTransition
 from app.domain.severity import Severity
-from app.domain.sla import SlaPolicy
+from app.domain.sla import Calendar, SlaPolicy
 from app.domain.timestamps import ensure_utc
 
 
@@ -84,6 +84,8 @@ class EventKind(StrEnum):
     CORRELATED = "correlated"
     FLAPPING = "flapping"
     KNOWN_ISSUE = "known_issue"
+    PAUSED = "paused"
+    RESUMED = "resumed"
     CLOSED = "closed"
     FALSE_POSITIVE = "false_positive"
     NOTE = "note"
@@ -123,6 +125,8 @@ TRANSITIONS: Mapping[EventKind, Mapping[IncidentState, IncidentState]] = Mapping
         EventKind.CORRELATED: _same(ACTIVE_STATES),
         EventKind.FLAPPING: _same(ACTIVE_STATES),
         EventKind.KNOWN_ISSUE: _same(OPEN_STATES),
+        EventKind.PAUSED: _same(ACTIVE_STATES),
+        EventKind.RESUMED: _same(ACTIVE_STATES),
         EventKind.CLOSED: {_S.RESOLVED: _S.CLOSED},
         EventKind.FALSE_POSITIVE: dict.fromkeys(OPEN_STATES, _S.FALSE_POSITIVE),
         EventKind.NOTE: _same(frozenset(IncidentState)),
@@ -141,6 +145,8 @@ _VERBS: Mapping[EventKind, str] = {
     EventKind.CORRELATED: "re-root",
     EventKind.FLAPPING: "mark as flapping",
     EventKind.KNOWN_ISSUE: "badge",
+    EventKind.PAUSED: "pause the SLA clocks of",
+    EventKind.RESUMED: "resume the SLA clocks of",
     EventKind.CLOSED: "close",
     EventKind.FALSE_POSITIVE: "mark as false positive",
     EventKind.NOTE: "add a note to",
@@ -203,6 +209,7 @@ class Incident:
         version: storage version, bumped on every stored change (optimistic locking).
         team: the owning team, from the catalog (the root service's owner).
         known_issue: id of the known-issue rule that matched it, if any.
+        paused_since: when an operator stopped its SLA clocks (waiting on the customer).
     """
 
     id: int | None
@@ -233,6 +240,7 @@ class Incident:
     version: int = 0
     team: str | None = None
     known_issue: str | None = None
+    paused_since: datetime | None = None
 
     # ------------------------------------------------------------------ creation
 
@@ -375,7 +383,8 @@ class Incident:
         changes: dict[str, Any] = {"acknowledged_at": at}
         if self.owner is None:
             changes["owner"] = actor
-        return self._record(EventKind.ACKNOWLEDGED, at, actor, note, {}, **changes)
+        data = _verdict("response", self.response_due, at)
+        return self._record(EventKind.ACKNOWLEDGED, at, actor, note, data, **changes)
 
     def assign(self, owner: str, actor: str, now: datetime, note: str = "") -> Incident:
         owner = _required(owner, "an owner")
@@ -499,8 +508,40 @@ class Incident:
         )
 
     def resolve(self, actor: str, now: datetime, note: str = "") -> Incident:
+        """The resolution clock stops (met or breached, in the event); a pause ends with it."""
         at = self._stamp(now)
-        return self._record(EventKind.RESOLVED, at, actor, note, {}, resolved_at=at)
+        data = _verdict("resolve", self.resolve_due, at)
+        return self._record(
+            EventKind.RESOLVED, at, actor, note, data, resolved_at=at, paused_since=None
+        )
+
+    def pause(self, actor: str, now: datetime, reason: str) -> Incident:
+        """Waiting on the customer: the running SLA clocks stop until `resume`."""
+        if self.paused_since is not None and self.allows(EventKind.PAUSED):
+            raise IllegalTransition(f"{self.key} is already waiting (since {self.paused_since})")
+        reason = _required(reason, "a reason to pause the SLA clocks")
+        at = self._stamp(now)
+        return self._record(EventKind.PAUSED, at, actor, reason, {}, paused_since=at)
+
+    def resume(
+        self, actor: str, now: datetime, calendar: Calendar | None, note: str = ""
+    ) -> Incident:
+        """The clocks run again with the working time they had left when paused.
+
+        Only clocks still running move (response until acknowledged, resolution until
+        resolved), and only later: a clock already breached when paused stays breached.
+        """
+        if self.paused_since is None and self.allows(EventKind.RESUMED):
+            raise IllegalTransition(f"{self.key} is not waiting on anyone")
+        at = self._stamp(now)
+        paused = self.paused_since or at
+        changes: dict[str, Any] = {"paused_since": None}
+        if calendar is not None:
+            if self.acknowledged_at is None:
+                changes["response_due"] = _pushed(self.response_due, paused, at, calendar)
+            changes["resolve_due"] = _pushed(self.resolve_due, paused, at, calendar)
+        data = {"paused_for": str(int((at - paused).total_seconds()))}
+        return self._record(EventKind.RESUMED, at, actor, note, data, **changes)
 
     def reopen(self, actor: str, now: datetime, note: str = "") -> Incident:
         """A recurrence inside the watch window: back to diagnosis, resolution time cleared."""
@@ -516,7 +557,9 @@ class Incident:
         if self.allows(EventKind.FALSE_POSITIVE):
             reason = _required(reason, "a reason to mark a false positive")
         at = self._stamp(now)
-        return self._record(EventKind.FALSE_POSITIVE, at, actor, reason, {}, closed_at=at)
+        return self._record(
+            EventKind.FALSE_POSITIVE, at, actor, reason, {}, closed_at=at, paused_since=None
+        )
 
     def add_note(self, actor: str, now: datetime, note: str) -> Incident:
         note = _required(note, "a note")
@@ -549,6 +592,22 @@ class Incident:
         actor = _required(actor, "an actor")
         event = TimelineEvent(at, kind, actor, note.strip(), data)
         return replace(self, state=next_state, timeline=(*self.timeline, event), **changes)
+
+
+def _verdict(clock: str, due: datetime | None, at: datetime) -> dict[str, str]:
+    """Whether a stopping clock met its deadline, kept in the event for the metrics."""
+    if due is None:
+        return {}
+    return {clock: "met" if at <= due else "breached"}
+
+
+def _pushed(
+    due: datetime | None, paused: datetime, resumed: datetime, calendar: Calendar
+) -> datetime | None:
+    if due is None or paused >= due:
+        return due
+    left = calendar.working_time(paused, due)
+    return max(due, calendar.add(resumed, left))
 
 
 def _required(value: str, what: str) -> str:

@@ -52,6 +52,7 @@ class Policies:
             on the wall); a recurrence inside it reopens the incident.
         grouping, flapping, severity: the triage rules (app/domain/triage_rules.py).
         known_issues: known-issue rules, first match wins.
+        at_risk: shares of a clock's target used at which it is at risk (warning, danger).
     """
 
     contracts: Mapping[str, SlaPolicy]
@@ -63,6 +64,7 @@ class Policies:
     flapping: FlappingRule = field(default_factory=FlappingRule)
     severity: SeverityRules = field(default_factory=SeverityRules)
     known_issues: tuple[KnownIssue, ...] = ()
+    at_risk: tuple[float, float] = (0.5, 0.75)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "contracts", MappingProxyType(dict(self.contracts)))

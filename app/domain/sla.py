@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -65,15 +66,40 @@ class Calendar:
             return self._add_business_days(start, target // _DAY, zone)
         return self._add_business_time(start, target, zone)
 
+    @property
+    def day_length(self) -> timedelta:
+        """The clock time one business day holds (a whole day for 24x7)."""
+        if self.always:
+            return _DAY
+        return datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
+
+    def working_time(self, start: datetime, end: datetime) -> timedelta:
+        """How much clock time runs between two instants (zero if `end` is not after `start`)."""
+        start, end = ensure_utc(start), ensure_utc(end)
+        if end <= start:
+            return timedelta(0)
+        if self.always:
+            return end - start
+        zone = ZoneInfo(self.timezone or "UTC")
+        total = timedelta(0)
+        day = start.astimezone(zone).date()
+        last = end.astimezone(zone).date()
+        while day <= last:
+            if self._is_business_day(day):
+                opens, closes = self._window(day, zone)
+                overlap = min(closes, end) - max(opens, start)
+                if overlap > timedelta(0):
+                    total += overlap
+            day += _DAY
+        return total
+
     # -- business-hours arithmetic, in local time so that DST shifts are honoured
 
     def _is_business_day(self, day: date) -> bool:
         return day.weekday() in self.weekdays and day not in self.holidays
 
     def _window(self, day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-        opens = datetime.combine(day, self.opens, zone).astimezone(UTC)
-        closes = datetime.combine(day, self.closes, zone).astimezone(UTC)
-        return opens, closes
+        return _business_window(day, self.opens, self.closes, zone)
 
     def _next_open_instant(self, instant: datetime, zone: ZoneInfo) -> datetime:
         """The first instant at or after `instant` at which the clock runs."""
@@ -106,6 +132,17 @@ class Calendar:
             if self._is_business_day(day):
                 days -= 1
         return datetime.combine(day, local.timetz().replace(tzinfo=None), zone).astimezone(UTC)
+
+
+@lru_cache(maxsize=4096)
+def _business_window(
+    day: date, opens: time, closes: time, zone: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """One day's business hours in UTC; cached: the wall reads the same days every second."""
+    return (
+        datetime.combine(day, opens, zone).astimezone(UTC),
+        datetime.combine(day, closes, zone).astimezone(UTC),
+    )
 
 
 ALWAYS = Calendar()

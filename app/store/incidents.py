@@ -255,6 +255,7 @@ def _columns(incident: Incident) -> dict[str, Any]:
         "recurrence_of": incident.recurrence_of,
         "team": incident.team,
         "known_issue": incident.known_issue,
+        "paused_since": incident.paused_since,
     }
 
 
@@ -289,4 +290,5 @@ def _incident(row: Row[Any], timeline: tuple[TimelineEvent, ...]) -> Incident:
         version=row.version,
         team=row.team,
         known_issue=row.known_issue,
+        paused_since=row.paused_since,
     )

@@ -17,7 +17,8 @@ from app.store.migrations import head_of, revision_graph
 INCIDENT_FIELDS = {
     "key", "title", "customer", "services", "root_service", "severity", "state", "tier", "flags",
     "started_at", "detected_at", "acknowledged_at", "resolved_at", "closed_at", "response_due",
-    "resolve_due", "alert_count", "sources", "ticket",
+    "resolve_due", "alert_count", "sources", "ticket", "team", "known_issue", "sla_state",
+    "paused_since",
 }  # fmt: skip
 
 
@@ -47,6 +48,7 @@ def test_poll_once_json_then_incidents_json(
         assert incident["key"].startswith("INC-")
         assert incident["severity"] in {"P1", "P2", "P3", "P4"}
         assert incident["detected_at"].endswith("Z")
+        assert incident["sla_state"] in {"ok", "at_risk", "breached", "paused", "met"}
     assert incidents[0]["severity"] == "P1"  # most urgent first
 
     code, out, _ = run(capsys, "sources", "--json", "--db", db_url)

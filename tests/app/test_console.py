@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,6 +12,7 @@ from app.domain.errors import IllegalTransition
 from app.domain.health import SourceStatus
 from app.domain.incident import EventKind, IncidentState
 from app.domain.severity import Severity
+from app.engine.sla_clock import SlaState
 from app.sources.base import RateLimited, SourceTimeout
 from app.store import IncidentConflict
 from tests.helpers import triage_scenarios
@@ -214,3 +215,31 @@ def test_suppressed_alerts_stay_visible(
     console: Console, source: ScriptedSource, t0: datetime
 ) -> None:
     triage_scenarios.suppressed_alerts_stay_visible(console, source, t0)
+
+
+def test_clocks_follow_each_customers_contract(db_url: str, t0: datetime) -> None:
+    """Gold runs 24x7; bronze (initech) counts London business hours, and t0 is a Sunday."""
+    console = demo_console(db_url)
+    try:
+        console.poll_once(t0)
+        wall = console.wall(t0)
+        gold = next(i for i in wall if i.customer == "acme" and i.severity is Severity.P1)
+        bronze = next(i for i in wall if i.customer == "initech")
+        later = t0 + timedelta(minutes=10)
+        assert console.clock(gold, later).state is SlaState.AT_RISK  # 10 of 15 minutes
+        quiet = console.clock(bronze, later)
+        assert (quiet.state, quiet.used) == (SlaState.OK, 0.0)  # no business hours on Sunday
+        assert bronze.response_due is not None
+        # P3, 1 business day: the clock starts Monday 08:00 London, due Tuesday 08:00
+        assert bronze.response_due == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+        assert gold.id is not None
+        assert gold.response_due is not None
+        paused = console.pause(gold.id, t0 + timedelta(minutes=5), "waiting for ACME's DBA")
+        assert console.clock(paused, t0 + timedelta(hours=1)).state is SlaState.PAUSED
+        resumed = console.resume(gold.id, t0 + timedelta(minutes=20))
+        assert resumed.response_due == gold.response_due + timedelta(minutes=15)
+        assert console.clock(resumed, t0 + timedelta(minutes=21)).state is SlaState.OK
+        kinds = [e.kind for e in console.incident(gold.id).timeline]
+        assert kinds[-2:] == [EventKind.PAUSED, EventKind.RESUMED]
+    finally:
+        console.shutdown()

@@ -76,3 +76,39 @@ def test_policy_deadlines_per_severity() -> None:
         utc(2026, 11, 29, 14, 0),
     )
     assert policy.deadlines(Severity.P4, utc(2026, 11, 29, 10, 0)) == (None, None)
+
+
+def test_working_time_counts_only_business_hours() -> None:
+    # Friday 2026-11-27 17:00 London (= UTC in winter) to Monday 09:30: 1 h + 1.5 h
+    assert LONDON.working_time(utc(2026, 11, 27, 17, 0), utc(2026, 11, 30, 9, 30)) == timedelta(
+        hours=2, minutes=30
+    )
+    # overnight inside one week, and the Christmas holiday skipped
+    assert LONDON.working_time(utc(2026, 12, 24, 17, 0), utc(2026, 12, 28, 9, 0)) == timedelta(
+        hours=2
+    )
+    assert LONDON.working_time(utc(2026, 11, 30, 12, 0), utc(2026, 11, 30, 11, 0)) == timedelta(0)
+    assert ALWAYS.working_time(utc(2026, 11, 30, 12, 0), utc(2026, 12, 1, 12, 0)) == timedelta(
+        days=1
+    )
+
+
+def test_working_time_across_the_summer_time_change() -> None:
+    # Sunday 2026-03-29 the clocks go forward: Monday's hours are 07:00-17:00 UTC
+    assert LONDON.working_time(utc(2026, 3, 27, 17, 0), utc(2026, 3, 30, 8, 0)) == timedelta(
+        hours=2
+    )
+
+
+@given(
+    start=st.datetimes(
+        min_value=datetime(2026, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds
+        max_value=datetime(2027, 12, 31),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    ),
+    minutes=st.integers(min_value=1, max_value=60 * 40),
+)
+def test_working_time_undoes_add(start: datetime, minutes: int) -> None:
+    """The working time from any instant to `add(instant, target)` is the target."""
+    target = timedelta(minutes=minutes)
+    assert LONDON.working_time(start, LONDON.add(start, target)) == target

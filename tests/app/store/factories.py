@@ -53,6 +53,7 @@ def worked_incident(now: datetime, recurrence_of: int | None) -> Incident:
         state=IncidentState.RESOLVED,
         team="dba-team",
         known_issue="KI-12",
+        paused_since=now + timedelta(minutes=4, milliseconds=37),
     )
 
 
