@@ -20,7 +20,7 @@ from app.resources import read_text
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _BUILT_IN = "<built-in policies>"
 # sections a user's file merges key by key into the built-in ones
-_TABLES = ("contracts", "escalation", "grouping", "flapping", "severity", "sla")
+_TABLES = ("contracts", "escalation", "grouping", "flapping", "severity", "sla", "tier_teams")
 # sections a user's file replaces whole
 _VALUES = (
     "maintenance",
@@ -82,15 +82,19 @@ def parse_policies(document: Any, path: Path | str | None) -> Policies:
             name, Fields(body, path, f"contracts.{name}", contracts_fields.line_of(name))
         )
     escalation: dict[Severity, dict[EscalationTier, timedelta]] = {}
+    unresolved: dict[Severity, dict[EscalationTier, timedelta]] = {}
     escalation_fields = root.child("escalation", {})
     assert escalation_fields is not None
     for key, body in escalation_fields.mapping.items():
         severity = _severity(escalation_fields, key)
-        tiers = Fields(body, path, f"escalation.{key}", escalation_fields.line_of(key))
-        tiers.check_keys({tier.value for tier in EscalationTier})
-        escalation[severity] = {
-            EscalationTier(tier): _duration(tiers, tier) for tier in tiers.mapping
-        }
+        timers = Fields(body, path, f"escalation.{key}", escalation_fields.line_of(key))
+        if {"unacknowledged", "unresolved"} & set(timers.mapping):
+            # the long form: {unacknowledged: {L1: 5m, ...}, unresolved: {L1: 1h, ...}}
+            timers.check_keys({"unacknowledged", "unresolved"})
+            escalation[severity] = _tier_timers(timers.child("unacknowledged"))
+            unresolved[severity] = _tier_timers(timers.child("unresolved"))
+        else:  # the short form: time in a tier while nobody has acknowledged
+            escalation[severity] = _tier_timers(timers)
     maintenance = tuple(
         _maintenance(Fields(item, path, f"maintenance[{index}]", root.line_of("maintenance")))
         for index, item in enumerate(root.mapping.get("maintenance") or [])
@@ -102,7 +106,9 @@ def parse_policies(document: Any, path: Path | str | None) -> Policies:
     return Policies(
         contracts=contracts,
         default_contract=default_contract,
-        escalation=escalation,
+        escalation={s: t for s, t in escalation.items() if t},
+        escalation_unresolved={s: t for s, t in unresolved.items() if t},
+        tier_teams=_tier_teams(root.child("tier_teams")),
         maintenance=maintenance,
         validation_window=_duration(root, window_key)
         if window_key in root.mapping
@@ -138,6 +144,20 @@ def _share(item: Any) -> float:
     if isinstance(item, bool):
         raise TypeError(item)
     return float(item)
+
+
+def _tier_timers(fields: Fields | None) -> dict[EscalationTier, timedelta]:
+    if fields is None:
+        return {}
+    fields.check_keys({tier.value for tier in EscalationTier if tier.above() is not None})
+    return {EscalationTier(tier): _duration(fields, tier) for tier in fields.mapping}
+
+
+def _tier_teams(fields: Fields | None) -> dict[EscalationTier, str]:
+    if fields is None:
+        return {}
+    fields.check_keys({tier.value for tier in EscalationTier})
+    return {EscalationTier(tier): fields.text(tier, required=True) or "" for tier in fields.mapping}
 
 
 def _severity(fields: Fields, key: str) -> Severity:

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from app.config import Config
 from app.console.estate import load_estate
 from app.console.ingest import FetchResult, apply_snapshot, fetch, health_after
@@ -27,9 +29,11 @@ from app.domain.changes import ChangeSet
 from app.domain.errors import DomainError
 from app.domain.health import SourceHealth
 from app.domain.incident import EscalationTier, Incident
+from app.domain.notifications import Notification
 from app.domain.policy import Policies
 from app.domain.severity import Severity
 from app.domain.triage_rules import KnownIssue
+from app.engine.escalation import due_escalations, sla_crossings
 from app.engine.explain import Explanation, explain_incident
 from app.engine.metrics import Metrics
 from app.engine.metrics import compute as compute_metrics
@@ -208,6 +212,7 @@ class Console:
                     resolved += counts[2]
                     alerts += len(result.snapshot.alerts)
             SourceHealthRepository(session).put(health)
+            notices = self._escalate_due(session, now)
         with self._lock:
             self._health.update({item.name: item for item in health})
         upserted, removed = self._wall_diff(now)
@@ -220,7 +225,24 @@ class Console:
             updated=updated,
             resolved=resolved,
             at=now,
+            notifications=notices,
         )
+
+    def _escalate_due(self, session: Session, now: datetime) -> tuple[Notification, ...]:
+        """Tier timers, checked with every poll (the demo polls every 5 s, sources 15 s)."""
+        policies = self.policies
+        severities = {*policies.escalation, *policies.escalation_unresolved}
+        repository = IncidentRepository(session)
+        due = due_escalations(repository.escalation_candidates(severities), policies, now)
+        for before, after, _ in due:
+            repository.save(before, after, now)
+        return tuple(notice for _, _, notice in due)
+
+    def sla_crossings(
+        self, incidents: Sequence[Incident], since: datetime, now: datetime
+    ) -> list[Notification]:
+        """Clocks that passed an at-risk mark or their deadline in (since, now]; pure."""
+        return sla_crossings(incidents, since, now, self.clock)
 
     # ------------------------------------------------------------------ the wall
 

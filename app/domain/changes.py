@@ -7,6 +7,7 @@ from datetime import datetime
 
 from app.domain.health import SourceHealth
 from app.domain.incident import Incident
+from app.domain.notifications import Notification
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,7 @@ class ChangeSet:
         alerts: firing alerts seen in this poll.
         opened, updated, resolved: incidents opened, changed and resolved by this poll.
         at: the poll's or action's `now`.
+        notifications: what deserves an operator's attention (escalations by timer).
     """
 
     upserted: tuple[Incident, ...] = ()
@@ -30,6 +32,7 @@ class ChangeSet:
     updated: int = 0
     resolved: int = 0
     at: datetime | None = None
+    notifications: tuple[Notification, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -46,7 +46,10 @@ class Policies:
     Attributes:
         contracts: SLA contract per customer tier.
         default_contract: contract for customers whose tier has none (or unknown customers).
-        escalation: per severity, time in a tier before moving up.
+        escalation: per severity, time in a tier without acknowledgement before moving up.
+        escalation_unresolved: per severity, time in a tier acknowledged but unresolved
+            before moving up (none by default: an owner who took it keeps it).
+        tier_teams: who works each tier ("owner": the incident's owning team).
         maintenance: planned windows.
         validation_window: how long a resolved incident is watched for recurrence (and stays
             on the wall); a recurrence inside it reopens the incident.
@@ -58,6 +61,10 @@ class Policies:
     contracts: Mapping[str, SlaPolicy]
     default_contract: str
     escalation: Mapping[Severity, Mapping[EscalationTier, timedelta]] = field(default_factory=dict)
+    escalation_unresolved: Mapping[Severity, Mapping[EscalationTier, timedelta]] = field(
+        default_factory=dict
+    )
+    tier_teams: Mapping[EscalationTier, str] = field(default_factory=dict)
     maintenance: tuple[MaintenanceWindow, ...] = ()
     validation_window: timedelta = timedelta(minutes=60)
     grouping: GroupingRule = field(default_factory=GroupingRule)
@@ -69,6 +76,10 @@ class Policies:
     def __post_init__(self) -> None:
         object.__setattr__(self, "contracts", MappingProxyType(dict(self.contracts)))
         object.__setattr__(self, "escalation", MappingProxyType(dict(self.escalation)))
+        object.__setattr__(
+            self, "escalation_unresolved", MappingProxyType(dict(self.escalation_unresolved))
+        )
+        object.__setattr__(self, "tier_teams", MappingProxyType(dict(self.tier_teams)))
         if self.default_contract not in self.contracts:
             raise ValueError(
                 f"default_contract {self.default_contract!r} is not among the contracts "
@@ -79,6 +90,13 @@ class Policies:
     def watch_window(self) -> timedelta:
         """How long a resolved incident stays on the wall: its validation window."""
         return self.validation_window
+
+    def team_for(self, tier: EscalationTier, owner_team: str | None) -> str | None:
+        """Who works an incident at `tier`: the policy's team, or its owning team."""
+        team = self.tier_teams.get(tier)
+        if team is None or team == "owner":
+            return owner_team
+        return team
 
     def maintenance_for(
         self, customer: str | None, service: str | None, at: datetime

@@ -140,6 +140,21 @@ class IncidentRepository:
         )
         return self._hydrate(list(self.session.execute(query)))
 
+    def escalation_candidates(self, severities: Iterable[Severity]) -> list[Incident]:
+        """Active incidents that a tier timer may move: not waiting, not at the top tier."""
+        wanted = [severity.value for severity in severities]
+        if not wanted:
+            return []
+        query = (
+            select(INCIDENTS)
+            .where(IncidentRow.state.in_(_ACTIVE))
+            .where(IncidentRow.severity.in_(wanted))
+            .where(IncidentRow.paused_since.is_(None))
+            .where(IncidentRow.tier != EscalationTier.ENG.value)
+            .order_by(IncidentRow.id)
+        )
+        return self._hydrate(list(self.session.execute(query)))
+
     def flapping_for_source(self, source: str) -> list[Incident]:
         """Active incidents held open by a flapping alert that this source reported."""
         query = (

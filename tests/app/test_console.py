@@ -10,7 +10,7 @@ import pytest
 from app.console import Console
 from app.domain.errors import IllegalTransition
 from app.domain.health import SourceStatus
-from app.domain.incident import EventKind, IncidentState
+from app.domain.incident import EscalationTier, EventKind, IncidentState
 from app.domain.severity import Severity
 from app.engine.sla_clock import SlaState
 from app.sources.base import RateLimited, SourceTimeout
@@ -241,5 +241,32 @@ def test_clocks_follow_each_customers_contract(db_url: str, t0: datetime) -> Non
         assert console.clock(resumed, t0 + timedelta(minutes=21)).state is SlaState.OK
         kinds = [e.kind for e in console.incident(gold.id).timeline]
         assert kinds[-2:] == [EventKind.PAUSED, EventKind.RESUMED]
+    finally:
+        console.shutdown()
+
+
+def test_the_demo_storm_escalates_by_itself_when_nobody_acknowledges(
+    db_url: str, t0: datetime
+) -> None:
+    console = demo_console(db_url)
+    try:
+        console.poll_once(t0)
+        storm = console.wall(t0)[0]
+        assert (storm.severity, storm.tier) == (Severity.P1, EscalationTier.L1)
+        quiet = console.poll_once(t0 + timedelta(minutes=4))
+        assert quiet.notifications == ()
+        changes = console.poll_once(t0 + timedelta(minutes=5, seconds=5))
+        (notice,) = [n for n in changes.notifications if n.incident_id == storm.id]
+        assert notice.team == "noc-l2"
+        assert notice.text.endswith("not acknowledged within 5 min in L1")
+        escalated = console.incident(storm.id or 0)
+        assert escalated.tier is EscalationTier.L2
+        assert escalated.timeline[-1].actor == "system"
+        assert escalated.id in {i.id for i in changes.upserted}  # the wall repaints it
+        # acknowledged by L2: it stays there (no unresolved timers by default)
+        console.acknowledge(escalated.id or 0, t0 + timedelta(minutes=6))
+        later = console.poll_once(t0 + timedelta(minutes=40))
+        assert storm.id not in {n.incident_id for n in later.notifications}
+        assert console.incident(storm.id or 0).tier is EscalationTier.L2
     finally:
         console.shutdown()

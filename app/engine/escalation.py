@@ -1,0 +1,97 @@
+"""Escalation by timer and the SLA crossings worth a notification, both pure over `now`.
+
+An active incident climbs one tier (L1 -> L2 -> L3 -> ENG) when it has spent its
+severity's timer in its tier: the `escalation` timers while nobody has acknowledged it,
+the `escalation_unresolved` ones once someone has. Time counts from entering the tier
+(detection, or the last escalation); an incident waiting on the customer does not climb.
+Timers are wall-clock time: escalation is about people answering, not contract hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from app.domain.incident import SYSTEM, EventKind, Incident
+from app.domain.notifications import Notification, NotificationKind
+from app.domain.policy import Policies
+from app.domain.triage_rules import span_text
+from app.engine.sla_clock import ClockReading, SlaState
+
+
+def entered_tier_at(incident: Incident) -> datetime:
+    for event in reversed(incident.timeline):
+        if event.kind is EventKind.ESCALATED:
+            return event.at
+    return incident.detected_at
+
+
+def timer_for(incident: Incident, policies: Policies) -> timedelta | None:
+    timers = (
+        policies.escalation if incident.acknowledged_at is None else policies.escalation_unresolved
+    )
+    return timers.get(incident.severity, {}).get(incident.tier)
+
+
+def due_escalations(
+    incidents: Iterable[Incident], policies: Policies, now: datetime
+) -> list[tuple[Incident, Incident, Notification]]:
+    """(before, after, notice) for each incident whose tier timer ran out."""
+    found: list[tuple[Incident, Incident, Notification]] = []
+    for incident in incidents:
+        target = incident.tier.above()
+        if not incident.state.active or incident.paused_since is not None or target is None:
+            continue
+        limit = timer_for(incident, policies)
+        if limit is None or now - entered_tier_at(incident) < limit:
+            continue
+        waited = "acknowledged" if incident.acknowledged_at is None else "resolved"
+        reason = f"not {waited} within {span_text(limit)} in {incident.tier.value}"
+        after = incident.escalate(SYSTEM, now, reason, target)
+        team = policies.team_for(target, incident.team)
+        to_whom = f" ({team})" if team else ""
+        notice = Notification(
+            kind=NotificationKind.ESCALATED,
+            incident_id=incident.id or 0,
+            key=incident.key,
+            severity=incident.severity,
+            title=incident.title,
+            text=f"{incident.key} escalated to {target.value}{to_whom}: {reason}",
+            at=now,
+            team=team,
+        )
+        found.append((incident, after, notice))
+    return found
+
+
+def sla_crossings(
+    incidents: Iterable[Incident],
+    since: datetime,
+    now: datetime,
+    read: Callable[[Incident, datetime], ClockReading],
+) -> list[Notification]:
+    """Clocks that passed an at-risk mark or their deadline between `since` and `now`."""
+    found: list[Notification] = []
+    for incident in incidents:
+        if not incident.state.active or incident.id is None:
+            continue
+        before, after = read(incident, since), read(incident, now)
+        if after.level <= before.level or after.state is SlaState.PAUSED:
+            continue
+        if after.state is SlaState.BREACHED:
+            kind, what = NotificationKind.BREACHED, "breached"
+        else:
+            kind, what = NotificationKind.AT_RISK, f"{round((after.used or 0) * 100)}% used"
+        found.append(
+            Notification(
+                kind=kind,
+                incident_id=incident.id,
+                key=incident.key,
+                severity=incident.severity,
+                title=incident.title,
+                text=f"{incident.key} {after.clock} SLA {what}: {incident.title}",
+                at=now,
+                team=incident.team,
+            )
+        )
+    return found
