@@ -153,6 +153,7 @@ def incident_from_json(document: Any) -> Incident:
         team=_text(document, "team"),
         known_issue=_text(document, "known_issue"),
         paused_since=_instant(document, "paused_since"),
+        update_due=_instant(document, "update_due"),
     )
 
 

@@ -43,6 +43,7 @@ def incident_json(incident: Incident, sla: ClockReading | None = None) -> dict[s
         "rca": incident.rca,
         "recurrence_of": f"INC-{incident.recurrence_of:06d}" if incident.recurrence_of else None,
         "paused_since": iso_z(incident.paused_since),
+        "update_due": iso_z(incident.update_due),
     }
     if sla is not None:
         document["sla_state"] = sla.state.value

@@ -146,6 +146,13 @@ def _share(item: Any) -> float:
     return float(item)
 
 
+def _positive(fields: Fields, key: str) -> timedelta:
+    value = _duration(fields, key)
+    if value <= timedelta(0):
+        raise fields.error(key, "a target must be longer than zero")
+    return value
+
+
 def _tier_timers(fields: Fields | None) -> dict[EscalationTier, timedelta]:
     if fields is None:
         return {}
@@ -174,10 +181,14 @@ def _contract(name: str, fields: Fields) -> SlaPolicy:
         body = fields.child(severity.value)
         if body is None:
             continue
-        body.check_keys({"response", "resolve"})
+        body.check_keys({"response", "resolve", "update"})
         body.require("response")
         body.require("resolve")
-        targets[severity] = SlaTarget(_duration(body, "response"), _duration(body, "resolve"))
+        targets[severity] = SlaTarget(
+            _positive(body, "response"),
+            _positive(body, "resolve"),
+            _positive(body, "update") if body.mapping.get("update") is not None else None,
+        )
     if not targets:
         raise fields.error(None, "a contract needs targets for at least one of P1..P4")
     return SlaPolicy(name=name, targets=targets, calendar=_calendar(fields))

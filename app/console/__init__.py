@@ -476,6 +476,19 @@ class Console:
 
         return self._act(incident_id, expected_version, run, now)
 
+    def record_update(
+        self, incident_id: int, now: datetime, note: str, *, expected_version: int | None = None
+    ) -> Incident:
+        """The customer was updated (what they were told goes in the timeline); the update
+        countdown restarts from the contract's cadence."""
+
+        def run(incident: Incident) -> Incident:
+            contract = self.policies.contract_for(incident.customer, self.catalog)
+            cadence = contract.update_cadence(incident.severity)
+            return incident.record_update(self.operator, now, note, cadence)
+
+        return self._act(incident_id, expected_version, run, now)
+
     def clock(self, incident: Incident, now: datetime) -> ClockReading:
         """Its SLA clock at `now` (pure: no storage), through the customer's contract."""
         contract = self.policies.contract_for(incident.customer, self.catalog)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -86,6 +86,7 @@ class EventKind(StrEnum):
     KNOWN_ISSUE = "known_issue"
     PAUSED = "paused"
     RESUMED = "resumed"
+    CUSTOMER_UPDATE = "customer_update"
     CLOSED = "closed"
     FALSE_POSITIVE = "false_positive"
     NOTE = "note"
@@ -127,6 +128,7 @@ TRANSITIONS: Mapping[EventKind, Mapping[IncidentState, IncidentState]] = Mapping
         EventKind.KNOWN_ISSUE: _same(OPEN_STATES),
         EventKind.PAUSED: _same(ACTIVE_STATES),
         EventKind.RESUMED: _same(ACTIVE_STATES),
+        EventKind.CUSTOMER_UPDATE: _same(OPEN_STATES),
         EventKind.CLOSED: {_S.RESOLVED: _S.CLOSED},
         EventKind.FALSE_POSITIVE: dict.fromkeys(OPEN_STATES, _S.FALSE_POSITIVE),
         EventKind.NOTE: _same(frozenset(IncidentState)),
@@ -147,6 +149,7 @@ _VERBS: Mapping[EventKind, str] = {
     EventKind.KNOWN_ISSUE: "badge",
     EventKind.PAUSED: "pause the SLA clocks of",
     EventKind.RESUMED: "resume the SLA clocks of",
+    EventKind.CUSTOMER_UPDATE: "record a customer update for",
     EventKind.CLOSED: "close",
     EventKind.FALSE_POSITIVE: "mark as false positive",
     EventKind.NOTE: "add a note to",
@@ -210,6 +213,7 @@ class Incident:
         team: the owning team, from the catalog (the root service's owner).
         known_issue: id of the known-issue rule that matched it, if any.
         paused_since: when an operator stopped its SLA clocks (waiting on the customer).
+        update_due: when the customer is due the next status update (P1/P2 by contract).
     """
 
     id: int | None
@@ -241,6 +245,7 @@ class Incident:
     team: str | None = None
     known_issue: str | None = None
     paused_since: datetime | None = None
+    update_due: datetime | None = None
 
     # ------------------------------------------------------------------ creation
 
@@ -305,6 +310,7 @@ class Incident:
                 ),
             ),
             team=team,
+            update_due=_cadence_from(policy, severity, detected_at),
         )
 
     # ------------------------------------------------------------------ derived
@@ -439,7 +445,19 @@ class Incident:
             severity=severity,
             response_due=response_due,
             resolve_due=resolve_due,
+            update_due=self.update_due or _cadence_from(policy, severity, now)
+            if policy is not None and policy.update_cadence(severity) is not None
+            else None,
         )
+
+    def record_update(
+        self, actor: str, now: datetime, note: str, cadence: timedelta | None
+    ) -> Incident:
+        """The customer was told where things stand: the update countdown starts again."""
+        note = _required(note, "what the customer was told")
+        at = self._stamp(now)
+        due = at + cadence if cadence is not None and self.state.active else None
+        return self._record(EventKind.CUSTOMER_UPDATE, at, actor, note, {}, update_due=due)
 
     def attach_alerts(
         self,
@@ -512,7 +530,14 @@ class Incident:
         at = self._stamp(now)
         data = _verdict("resolve", self.resolve_due, at)
         return self._record(
-            EventKind.RESOLVED, at, actor, note, data, resolved_at=at, paused_since=None
+            EventKind.RESOLVED,
+            at,
+            actor,
+            note,
+            data,
+            resolved_at=at,
+            paused_since=None,
+            update_due=None,
         )
 
     def pause(self, actor: str, now: datetime, reason: str) -> Incident:
@@ -558,7 +583,14 @@ class Incident:
             reason = _required(reason, "a reason to mark a false positive")
         at = self._stamp(now)
         return self._record(
-            EventKind.FALSE_POSITIVE, at, actor, reason, {}, closed_at=at, paused_since=None
+            EventKind.FALSE_POSITIVE,
+            at,
+            actor,
+            reason,
+            {},
+            closed_at=at,
+            paused_since=None,
+            update_due=None,
         )
 
     def add_note(self, actor: str, now: datetime, note: str) -> Incident:
@@ -592,6 +624,11 @@ class Incident:
         actor = _required(actor, "an actor")
         event = TimelineEvent(at, kind, actor, note.strip(), data)
         return replace(self, state=next_state, timeline=(*self.timeline, event), **changes)
+
+
+def _cadence_from(policy: SlaPolicy | None, severity: Severity, start: datetime) -> datetime | None:
+    cadence = policy.update_cadence(severity) if policy is not None else None
+    return ensure_utc(start) + cadence if cadence is not None else None
 
 
 def _verdict(clock: str, due: datetime | None, at: datetime) -> dict[str, str]:

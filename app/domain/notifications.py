@@ -17,6 +17,7 @@ class NotificationKind(StrEnum):
     ESCALATED = "escalated"
     AT_RISK = "at_risk"
     BREACHED = "breached"
+    UPDATE_DUE = "update_due"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class Notification:
     """One notice for one incident.
 
     Attributes:
-        kind: escalated, at_risk or breached.
+        kind: escalated, at_risk, breached, or update_due (the customer is owed an update).
         incident_id, key, severity, title: which incident.
         text: one line an operator reads ("INC-000017 escalated to L2 (noc-l2): ...").
         team: who should act, when known.

@@ -114,6 +114,9 @@ class Policies:
         return next((k for k in self.known_issues if k.id == issue_id), None)
 
     def contract_for(self, customer: str | None, catalog: Catalog) -> SlaPolicy:
+        """A contract named after the customer (its own deal), else its tier's, else the default."""
+        if customer is not None and customer in self.contracts:
+            return self.contracts[customer]
         known = catalog.customer(customer)
         if known is not None and known.tier in self.contracts:
             return self.contracts[known.tier]

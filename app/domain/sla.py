@@ -150,10 +150,12 @@ ALWAYS = Calendar()
 
 @dataclass(frozen=True, slots=True)
 class SlaTarget:
-    """Response (until first acknowledgement) and resolution targets for one severity."""
+    """Response (until first acknowledgement) and resolution targets for one severity, and
+    how often the customer hears from us meanwhile (`update`, wall-clock; None: no cadence)."""
 
     response: timedelta
     resolve: timedelta
+    update: timedelta | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,10 @@ class SlaPolicy:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "targets", MappingProxyType(dict(self.targets)))
+
+    def update_cadence(self, severity: Severity) -> timedelta | None:
+        target = self.targets.get(severity)
+        return target.update if target is not None else None
 
     def deadlines(
         self, severity: Severity, start: datetime

@@ -75,6 +75,9 @@ def sla_crossings(
     for incident in incidents:
         if not incident.state.active or incident.id is None:
             continue
+        due = incident.update_due
+        if due is not None and since < due <= now:
+            found.append(_notice(incident, NotificationKind.UPDATE_DUE, now, "customer update due"))
         before, after = read(incident, since), read(incident, now)
         if after.level <= before.level or after.state is SlaState.PAUSED:
             continue
@@ -82,16 +85,18 @@ def sla_crossings(
             kind, what = NotificationKind.BREACHED, "breached"
         else:
             kind, what = NotificationKind.AT_RISK, f"{round((after.used or 0) * 100)}% used"
-        found.append(
-            Notification(
-                kind=kind,
-                incident_id=incident.id,
-                key=incident.key,
-                severity=incident.severity,
-                title=incident.title,
-                text=f"{incident.key} {after.clock} SLA {what}: {incident.title}",
-                at=now,
-                team=incident.team,
-            )
-        )
+        found.append(_notice(incident, kind, now, f"{after.clock} SLA {what}"))
     return found
+
+
+def _notice(incident: Incident, kind: NotificationKind, now: datetime, what: str) -> Notification:
+    return Notification(
+        kind=kind,
+        incident_id=incident.id or 0,
+        key=incident.key,
+        severity=incident.severity,
+        title=incident.title,
+        text=f"{incident.key} {what}: {incident.title}",
+        at=now,
+        team=incident.team,
+    )

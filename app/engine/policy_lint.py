@@ -77,7 +77,7 @@ def _catalog(catalog: Catalog, policies: Policies) -> Iterable[PolicyWarning]:
         )
         return
     for index, customer in enumerate(catalog.customers.values()):
-        if customer.tier not in policies.contracts:
+        if customer.tier not in policies.contracts and customer.id not in policies.contracts:
             yield PolicyWarning(
                 f"customers[{index}].tier",
                 f"customer {customer.id!r} has tier {customer.tier!r}, which has no contract: "

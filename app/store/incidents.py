@@ -271,6 +271,7 @@ def _columns(incident: Incident) -> dict[str, Any]:
         "team": incident.team,
         "known_issue": incident.known_issue,
         "paused_since": incident.paused_since,
+        "update_due": incident.update_due,
     }
 
 
@@ -306,4 +307,5 @@ def _incident(row: Row[Any], timeline: tuple[TimelineEvent, ...]) -> Incident:
         team=row.team,
         known_issue=row.known_issue,
         paused_since=row.paused_since,
+        update_due=row.update_due,
     )

@@ -68,6 +68,7 @@ class IncidentRow(Base):
     team: Mapped[str | None] = mapped_column(String(128))
     known_issue: Mapped[str | None] = mapped_column(String(64))
     paused_since: Mapped[datetime | None]
+    update_due: Mapped[datetime | None]
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
 

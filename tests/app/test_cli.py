@@ -18,7 +18,7 @@ INCIDENT_FIELDS = {
     "key", "title", "customer", "services", "root_service", "severity", "state", "tier", "flags",
     "started_at", "detected_at", "acknowledged_at", "resolved_at", "closed_at", "response_due",
     "resolve_due", "alert_count", "sources", "ticket", "team", "known_issue", "sla_state",
-    "paused_since",
+    "paused_since", "update_due",
 }  # fmt: skip
 
 

@@ -137,6 +137,17 @@ def test_user_policies_override_by_name_and_add_maintenance(tmp_path: Path) -> N
         ),
         ("default_contract: platinum\n", r":1: default_contract: no contract named 'platinum'"),
         ("grouping: {by: [customer], window: soon}\n", r":1: grouping.window: not a duration"),
+        (
+            "contracts:\n  gold:\n    P1: {response: 0m, resolve: 4h}\n",
+            r":3: contracts.gold.P1.response: a target must be longer than zero",
+        ),
+        (
+            (
+                "contracts:\n  x:\n    calendar: {timezone: UTC, hours: '08:00-18:00', days: ''}\n"
+                "    P1: {response: 1h, resolve: 1d}\n"
+            ),
+            r"contracts.x.calendar",
+        ),
         ("grouping: {group_by: [service]}\n", r":1: grouping.group_by: unknown field"),
         ("flapping: {changes: 1}\n", r":1: flapping.changes: .*at least 2"),
         (
@@ -203,3 +214,20 @@ def test_the_old_watch_window_name_still_counts(tmp_path: Path) -> None:
     path = tmp_path / "policies.yaml"
     path.write_text("watch_window: 20m\n", encoding="utf-8")
     assert load_policies(path).validation_window == timedelta(minutes=20)
+
+
+def test_a_customer_may_have_a_contract_of_its_own() -> None:
+    from app.domain.catalog import Catalog, Customer
+
+    catalog = Catalog(
+        customers={"acme": Customer("acme", "ACME", "gold"), "b": Customer("b", "B", "gold")}
+    )
+    policies = parse_policies_text(
+        "contracts:\n  acme:\n    calendar: 24x7\n    P1: {response: 5m, resolve: 1h, update: 15m}\n"
+    )
+    assert policies.contract_for("acme", catalog).name == "acme"
+    assert policies.contract_for("b", catalog).name == "gold"
+    assert policies.contract_for("nobody", catalog).name == "standard"
+    assert policies.contract_for("acme", catalog).update_cadence(Severity.P1) == timedelta(
+        minutes=15
+    )

@@ -93,3 +93,17 @@ def test_sla_crossings_notify_once_per_mark() -> None:
     assert between(16, 30) == []
     (notice,) = sla_crossings(incidents, T0, T0 + timedelta(minutes=8), read)
     assert notice.text == "INC-000007 response SLA 53% used: Orders database saturated"
+
+
+def test_a_customer_update_falling_due_is_a_notice() -> None:
+    owed = replace(p1(), update_due=T0 + timedelta(minutes=30))
+
+    def read(incident: Incident, at: datetime):  # type: ignore[no-untyped-def]
+        return read_clock(incident, at, GOLD)
+
+    kinds = [
+        n.kind
+        for n in sla_crossings([owed], T0 + timedelta(minutes=29), T0 + timedelta(minutes=31), read)
+    ]
+    assert NotificationKind.UPDATE_DUE in kinds
+    assert sla_crossings([owed], T0 + timedelta(minutes=31), T0 + timedelta(minutes=32), read) == []

@@ -190,3 +190,39 @@ def test_paused_and_finished_clocks() -> None:
     acknowledged = incident().acknowledge("a", T0 + timedelta(minutes=1))
     reading = read_clock(acknowledged, T0 + timedelta(hours=5), GOLD)
     assert (reading.clock, reading.state, reading.level) == ("resolve", SlaState.AT_RISK, 1)
+
+
+def test_customer_updates_count_down_and_restart() -> None:
+    cadenced = SlaPolicy(
+        "gold",
+        {
+            Severity.P1: SlaTarget(
+                timedelta(minutes=15), timedelta(hours=4), timedelta(minutes=30)
+            ),
+            Severity.P3: SlaTarget(timedelta(hours=4), timedelta(days=3)),
+        },
+    )
+    opened = replace(
+        Incident.detect(
+            title="t", customer="acme", services=(), severity=Severity.P1, started_at=T0,
+            detected_at=T0, group_key="g", policy=cadenced,
+        ),
+        id=3,
+    )  # fmt: skip
+    assert opened.update_due == T0 + timedelta(minutes=30)
+    told = opened.record_update(
+        "alice", T0 + timedelta(minutes=20), "failover started", timedelta(minutes=30)
+    )
+    assert told.update_due == T0 + timedelta(minutes=50)
+    assert told.timeline[-1].kind is EventKind.CUSTOMER_UPDATE
+    with pytest.raises(DomainError, match="what the customer was told"):
+        opened.record_update("alice", T0, "", timedelta(minutes=30))
+    lowered = told.change_severity(
+        Severity.P3, cadenced, "alice", T0 + timedelta(minutes=25), "contained"
+    )
+    assert lowered.update_due is None  # P3 has no cadence
+    raised = lowered.change_severity(
+        Severity.P1, cadenced, "alice", T0 + timedelta(minutes=26), "worse"
+    )
+    assert raised.update_due == T0 + timedelta(minutes=56)
+    assert told.resolve("alice", T0 + timedelta(hours=1)).update_due is None

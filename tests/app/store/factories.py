@@ -54,6 +54,7 @@ def worked_incident(now: datetime, recurrence_of: int | None) -> Incident:
         team="dba-team",
         known_issue="KI-12",
         paused_since=now + timedelta(minutes=4, milliseconds=37),
+        update_due=now + timedelta(minutes=30, milliseconds=41),
     )
 
 

@@ -1,4 +1,4 @@
-"""SLA clocks paused while an incident waits on the customer.
+"""SLA clocks paused while an incident waits on the customer; the next customer update due.
 
 Revision ID: 0004
 Revises: 0003
@@ -19,8 +19,10 @@ depends_on = None
 def upgrade() -> None:
     # epoch milliseconds, as every instant in this schema (app/store/types.py)
     op.add_column("incidents", sa.Column("paused_since", sa.BigInteger(), nullable=True))
+    op.add_column("incidents", sa.Column("update_due", sa.BigInteger(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("incidents") as batch:
+        batch.drop_column("update_due")
         batch.drop_column("paused_since")
