@@ -249,6 +249,8 @@ def _print_poll(changes: Any, as_json: bool) -> None:
 
 
 def _incidents(console: Any, args: argparse.Namespace) -> int:
+    from app.engine.sla_clock import SlaState
+
     found = console.incidents(include_closed=args.all)
     now = _now()
     if args.json:
@@ -257,7 +259,9 @@ def _incidents(console: Any, args: argparse.Namespace) -> int:
     for incident in found:
         reading = console.clock(incident, now)
         clock = ""
-        if reading.due is not None and incident.state.active:
+        if reading.state is SlaState.PAUSED:
+            clock = f"{reading.clock} paused"
+        elif reading.due is not None and incident.state.active:
             left = reading.due - now
             overdue = "overdue " if left < timedelta(0) else ""
             clock = f"{reading.clock} {overdue}{abs(left)}".split(".")[0]

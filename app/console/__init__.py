@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from app.config import Config
+from app.config import Config, ConfigError
 from app.console.estate import load_estate
 from app.console.ingest import FetchResult, apply_snapshot, fetch, health_after
 from app.domain.alert import Alert
@@ -399,6 +399,34 @@ class Console:
             lambda i: i.escalate(self.operator, now, reason, to_tier),
             now,
         )
+
+    def deescalate(
+        self,
+        incident_id: int,
+        now: datetime,
+        reason: str,
+        to_tier: EscalationTier | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> Incident:
+        return self._act(
+            incident_id,
+            expected_version,
+            lambda i: i.deescalate(self.operator, now, reason, to_tier),
+            now,
+        )
+
+    def reload_policies(self) -> str | None:
+        """Read the policies (and catalog) again; a bad file is refused and the last good
+        ones stay in force. Returns the error to show, or None."""
+        try:
+            catalog, policies = load_estate(self.config)
+        except ConfigError as error:
+            log.warning("policies not reloaded: %s", error)
+            return str(error)
+        with self._lock:
+            self.catalog, self.policies = catalog, policies
+        return None
 
     def resolve(
         self,

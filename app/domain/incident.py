@@ -87,6 +87,7 @@ class EventKind(StrEnum):
     PAUSED = "paused"
     RESUMED = "resumed"
     CUSTOMER_UPDATE = "customer_update"
+    DEESCALATED = "deescalated"
     CLOSED = "closed"
     FALSE_POSITIVE = "false_positive"
     NOTE = "note"
@@ -129,6 +130,7 @@ TRANSITIONS: Mapping[EventKind, Mapping[IncidentState, IncidentState]] = Mapping
         EventKind.PAUSED: _same(ACTIVE_STATES),
         EventKind.RESUMED: _same(ACTIVE_STATES),
         EventKind.CUSTOMER_UPDATE: _same(OPEN_STATES),
+        EventKind.DEESCALATED: _same(ACTIVE_STATES),
         EventKind.CLOSED: {_S.RESOLVED: _S.CLOSED},
         EventKind.FALSE_POSITIVE: dict.fromkeys(OPEN_STATES, _S.FALSE_POSITIVE),
         EventKind.NOTE: _same(frozenset(IncidentState)),
@@ -150,6 +152,7 @@ _VERBS: Mapping[EventKind, str] = {
     EventKind.PAUSED: "pause the SLA clocks of",
     EventKind.RESUMED: "resume the SLA clocks of",
     EventKind.CUSTOMER_UPDATE: "record a customer update for",
+    EventKind.DEESCALATED: "de-escalate",
     EventKind.CLOSED: "close",
     EventKind.FALSE_POSITIVE: "mark as false positive",
     EventKind.NOTE: "add a note to",
@@ -389,7 +392,7 @@ class Incident:
         changes: dict[str, Any] = {"acknowledged_at": at}
         if self.owner is None:
             changes["owner"] = actor
-        data = _verdict("response", self.response_due, at)
+        data = _verdict("response", self.response_due, self._clock_time(at))
         return self._record(EventKind.ACKNOWLEDGED, at, actor, note, data, **changes)
 
     def assign(self, owner: str, actor: str, now: datetime, note: str = "") -> Incident:
@@ -413,6 +416,26 @@ class Incident:
         reason = _required(reason, "a reason to escalate")
         data = {"from": self.tier.value, "to": target.value if target else ""}
         return self._record(EventKind.ESCALATED, self._stamp(now), actor, reason, data, tier=target)
+
+    def deescalate(
+        self,
+        actor: str,
+        now: datetime,
+        reason: str,
+        to_tier: EscalationTier | None = None,
+    ) -> Incident:
+        """Back down a tier (or to `to_tier`): the expert is done, the tier below follows up.
+
+        The tier timers then count from this moment, as after an escalation.
+        """
+        target = to_tier or _TIER_ORDER[max(self.tier.rank - 1, 0)]
+        if self.allows(EventKind.DEESCALATED) and target.rank >= self.tier.rank:
+            raise IllegalTransition(f"cannot de-escalate {self.key} from {self.tier} to {target}")
+        reason = _required(reason, "a reason to de-escalate")
+        data = {"from": self.tier.value, "to": target.value}
+        return self._record(
+            EventKind.DEESCALATED, self._stamp(now), actor, reason, data, tier=target
+        )
 
     def log_ticket(self, ticket: str, actor: str, now: datetime, note: str = "") -> Incident:
         ticket = _required(ticket, "a ticket key")
@@ -528,7 +551,7 @@ class Incident:
     def resolve(self, actor: str, now: datetime, note: str = "") -> Incident:
         """The resolution clock stops (met or breached, in the event); a pause ends with it."""
         at = self._stamp(now)
-        data = _verdict("resolve", self.resolve_due, at)
+        data = _verdict("resolve", self.resolve_due, self._clock_time(at))
         return self._record(
             EventKind.RESOLVED,
             at,
@@ -598,6 +621,11 @@ class Incident:
         return self._record(EventKind.NOTE, self._stamp(now), actor, note, {})
 
     # ------------------------------------------------------------------ internals
+
+    def _clock_time(self, at: datetime) -> datetime:
+        """Where the SLA clocks stand at `at`: while waiting on the customer they stopped
+        when the wait began, so a clock stopped then is judged at that moment."""
+        return min(at, self.paused_since) if self.paused_since is not None else at
 
     def _stamp(self, now: datetime) -> datetime:
         """Never let the timeline run backwards: a clock behind the last event is clamped.

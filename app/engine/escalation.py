@@ -3,7 +3,7 @@
 An active incident climbs one tier (L1 -> L2 -> L3 -> ENG) when it has spent its
 severity's timer in its tier: the `escalation` timers while nobody has acknowledged it,
 the `escalation_unresolved` ones once someone has. Time counts from entering the tier
-(detection, or the last escalation); an incident waiting on the customer does not climb.
+(detection, or the last escalation or de-escalation); an incident waiting on the customer does not climb.
 Timers are wall-clock time: escalation is about people answering, not contract hours.
 """
 
@@ -21,7 +21,7 @@ from app.engine.sla_clock import ClockReading, SlaState
 
 def entered_tier_at(incident: Incident) -> datetime:
     for event in reversed(incident.timeline):
-        if event.kind is EventKind.ESCALATED:
+        if event.kind in (EventKind.ESCALATED, EventKind.DEESCALATED):
             return event.at
     return incident.detected_at
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from app.domain.incident import Incident, IncidentState
+from app.domain.incident import EventKind, Incident, IncidentState
 from app.domain.sla import Calendar, SlaPolicy
 
 _DAY = timedelta(days=1)
@@ -94,6 +94,12 @@ def _stopped(incident: Incident) -> ClockReading:
     due = incident.resolve_due
     if incident.state is IncidentState.FALSE_POSITIVE or due is None:
         return ClockReading(SlaState.MET, "resolve", due, None, 0)
+    for event in reversed(incident.timeline):  # the verdict recorded when the clock stopped
+        if event.kind is EventKind.RESOLVED and "resolve" in event.data:
+            met = event.data["resolve"] == "met"
+            return ClockReading(
+                SlaState.MET if met else SlaState.BREACHED, "resolve", due, None, 0 if met else 3
+            )
     finished = incident.resolved_at or incident.closed_at or incident.last_event_at
     if finished <= due:
         return ClockReading(SlaState.MET, "resolve", due, None, 0)

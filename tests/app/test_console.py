@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from app.config import load_config
 from app.console import Console
 from app.domain.errors import IllegalTransition
 from app.domain.health import SourceStatus
@@ -268,5 +270,29 @@ def test_the_demo_storm_escalates_by_itself_when_nobody_acknowledges(
         later = console.poll_once(t0 + timedelta(minutes=40))
         assert storm.id not in {n.incident_id for n in later.notifications}
         assert console.incident(storm.id or 0).tier is EscalationTier.L2
+    finally:
+        console.shutdown()
+
+
+def test_a_bad_policies_file_is_refused_and_the_last_good_one_stays(tmp_path: Path) -> None:
+    policies = tmp_path / "policies.yaml"
+    policies.write_text("sla: {at_risk: [40%, 80%]}\n", encoding="utf-8")
+    config_file = tmp_path / "noc-console.toml"
+    config_file.write_text(
+        'policies = "policies.yaml"\n[[sources]]\nname = "demo"\nkind = "demo"\n', encoding="utf-8"
+    )
+    console = Console.open(
+        load_config(config_file), database_url=f"sqlite:///{tmp_path / 'noc.db'}", operator="a"
+    )
+    try:
+        assert console.policies.at_risk == (0.4, 0.8)
+        policies.write_text("sla: {at_risk: [90%, 10%]}\n", encoding="utf-8")
+        error = console.reload_policies()
+        assert error is not None
+        assert "policies.yaml:1: sla.at_risk" in error
+        assert console.policies.at_risk == (0.4, 0.8)  # the last good one
+        policies.write_text("sla: {at_risk: [60%, 90%]}\n", encoding="utf-8")
+        assert console.reload_policies() is None
+        assert console.policies.at_risk == (0.6, 0.9)
     finally:
         console.shutdown()

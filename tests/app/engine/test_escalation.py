@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.config.policies import load_policies, parse_policies_text
+from app.domain.errors import DomainError, IllegalTransition
 from app.domain.incident import EscalationTier, EventKind, Incident, IncidentState
 from app.domain.notifications import NotificationKind
 from app.domain.severity import Severity
@@ -107,3 +110,20 @@ def test_a_customer_update_falling_due_is_a_notice() -> None:
     ]
     assert NotificationKind.UPDATE_DUE in kinds
     assert sla_crossings([owed], T0 + timedelta(minutes=31), T0 + timedelta(minutes=32), read) == []
+
+
+def test_deescalation_needs_a_reason_and_restarts_the_tier_timer() -> None:
+    at_l2 = due_escalations([p1()], POLICIES, T0 + timedelta(minutes=5))[0][1]
+    with pytest.raises(DomainError, match="reason"):
+        at_l2.deescalate("bob", T0 + timedelta(minutes=6), "")
+    with pytest.raises(IllegalTransition, match="cannot de-escalate"):
+        p1().deescalate("bob", T0, "already at the bottom")
+    back = at_l2.deescalate("bob", T0 + timedelta(minutes=6), "DBA fixed it; L1 watches")
+    assert back.tier is EscalationTier.L1
+    assert back.timeline[-1].data == {"from": "L2", "to": "L1"}
+    # five minutes in L1 again, unacknowledged: it climbs again from the de-escalation
+    assert due_escalations([back], POLICIES, T0 + timedelta(minutes=10)) == []
+    assert (
+        due_escalations([back], POLICIES, T0 + timedelta(minutes=11))[0][1].tier
+        is EscalationTier.L2
+    )

@@ -226,3 +226,17 @@ def test_customer_updates_count_down_and_restart() -> None:
     )
     assert raised.update_due == T0 + timedelta(minutes=56)
     assert told.resolve("alice", T0 + timedelta(hours=1)).update_due is None
+
+
+def test_a_clock_stopped_while_waiting_is_judged_when_the_wait_began() -> None:
+    paused = incident().pause("a", T0 + timedelta(hours=1), "customer reboots")
+    resolved = paused.resolve("a", T0 + timedelta(hours=20))  # long after the 8 h target
+    assert resolved.timeline[-1].data == {"resolve": "met"}
+    assert read_clock(resolved, T0 + timedelta(days=2), GOLD).state is SlaState.MET
+    late = (
+        incident()
+        .pause("a", T0 + timedelta(hours=9), "customer")
+        .resolve("a", T0 + timedelta(hours=10))
+    )
+    assert late.timeline[-1].data == {"resolve": "breached"}
+    assert read_clock(late, T0 + timedelta(days=2), GOLD).state is SlaState.BREACHED
