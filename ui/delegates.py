@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleO
 from app.domain.incident import Incident
 from app.domain.severity import Severity
 from ui import theme
-from ui.sla_clock import SlaReading, SlaState, read_sla
+from ui.sla_clock import PAUSE_MARK, ClockReader, SlaLook, SlaReading, as_stored, read_sla
 from ui.wall_model import BadgesRole, IncidentRole, SeverityRole, StaleRole
 
 Clock = Callable[[], datetime]
@@ -33,6 +33,8 @@ BADGE_SCALE = 0.85  # badges are read after the title, so they are a little smal
 BADGE_GAP = 4.0
 _TEXT_MARGIN = 4  # the style's own left margin of an item's text, near enough
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_BARS_GAP = 5.0  # between the pause bars and the text after them
+_CHIPPED_WHEN_SELECTED = (SlaLook.WARNING, SlaLook.PAUSED)
 
 
 def _utc_now() -> datetime:
@@ -228,77 +230,156 @@ class SeverityDelegate(QStyledItemDelegate):
         return QSize(metrics.horizontalAdvance("P1") + height * 2 + 12, height + 6)
 
 
+def sla_text_colour(look: SlaLook, palette: QPalette) -> QColor | None:
+    """The text colour of an SLA look on `palette`; None for the palette's own text colour.
+
+    Breached clocks are a red pill with white text (`theme.BREACHED_PILL`), not a colour here.
+    """
+    if look is SlaLook.WARNING:
+        return theme.at_risk_colour(palette)
+    if look is SlaLook.DANGER:
+        return theme.danger_colour(palette)
+    if look is SlaLook.PAUSED:
+        return theme.paused_colour(palette)
+    if look in (SlaLook.RESOLVED, SlaLook.CLOSED, SlaLook.NONE):
+        return theme.MUTED
+    return None
+
+
+def _pause_bar_sizes(height: float) -> tuple[float, float]:
+    bar = max(2.0, height * 0.28)
+    return bar, max(1.5, bar * 0.75)
+
+
+def pause_bars_width(height: float) -> float:
+    bar, gap = _pause_bar_sizes(height)
+    return bar * 2 + gap
+
+
+def paint_pause_bars(painter: QPainter, left: float, centre_y: float, height: float) -> float:
+    """The pause sign (two upright bars) from `left`, in the pen's colour; returns its width.
+
+    Drawn, not typed: the usual Linux desktop fonts have no ⏸ glyph.
+    """
+    bar, gap = _pause_bar_sizes(height)
+    top = centre_y - height / 2
+    colour = painter.pen().color()
+    painter.fillRect(QRectF(left, top, bar, height), colour)
+    painter.fillRect(QRectF(left + bar + gap, top, bar, height), colour)
+    return bar * 2 + gap
+
+
+def fitted_text(sla: SlaReading, metrics: QFontMetricsF, room: float) -> str:
+    """What an SLA cell `room` pixels wide says, without the pause mark (drawn as bars).
+
+    A narrow column (the wall's) gets the compact text: a paused clock keeps its time
+    left and drops the clock's name, which the tooltip and the side panel still give.
+    """
+    text = sla.text
+    if sla.compact is not None and metrics.horizontalAdvance(text) > room:
+        text = sla.compact
+    return text.removeprefix(f"{PAUSE_MARK} ") if sla.paused else text
+
+
 class SlaDelegate(QStyledItemDelegate):
-    """Paints the SLA column from the incident's absolute deadline and `clock()`.
+    """Paints the SLA column from the incident's absolute deadlines and `clock()`.
 
     Nothing in the model changes per second: the wall view repaints the visible cells of
-    this column once a second and this delegate reads the clock again.
+    this column once a second and this delegate reads the clock again, once per cell.
+    Colour is never the only cue: amber is bold, orange is bold in an outlined box,
+    breached is a filled pill that says BREACHED, paused has the pause bars and says so.
 
     Attributes:
         clock: returns the current UTC time.
+        reader: reads an incident's SLA clock (`Console.clock` in the window).
 
     Signals:
         (none beyond QStyledItemDelegate's)
     """
 
-    def __init__(self, parent: QObject | None = None, *, clock: Clock = _utc_now) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        clock: Clock = _utc_now,
+        reader: ClockReader = as_stored,
+    ) -> None:
         super().__init__(parent)
         self.clock = clock
+        self.reader = reader
 
     def reading(self, index: AnyIndex) -> SlaReading | None:
         incident = index.data(IncidentRole)
-        return read_sla(incident, self.clock()) if isinstance(incident, Incident) else None
+        if not isinstance(incident, Incident):
+            return None
+        return read_sla(incident, self.clock(), self.reader)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: AnyIndex) -> None:
-        reading = self.reading(index)
-        if reading is None:
+        sla = self.reading(index)
+        if sla is None:
             super().paint(painter, option, index)
             return
         _draw_cell_background(painter, option)
         opt = option
         rect = QRectF(opt.rect).adjusted(4, 2, -4, -2)
         font = QFont(opt.font)
-        palette: QPalette = opt.palette
+        look = sla.look
+        if look in (SlaLook.WARNING, SlaLook.DANGER, SlaLook.BREACHED):
+            font.setBold(True)
+        metrics = QFontMetricsF(font)
+        bars = metrics.ascent() * 0.7
+        bars_width = pause_bars_width(bars) + _BARS_GAP if sla.paused else 0.0
+        text = fitted_text(sla, metrics, rect.width() - bars_width - 12.0)  # room on a pill
+        content = bars_width + metrics.horizontalAdvance(text)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        x = rect.left()
+        # amber, orange and blue-grey do not read on the selection's blue: on a selected
+        # row they sit on a chip of the view's base colour
+        chip = look is SlaLook.DANGER or (selected and look in _CHIPPED_WHEN_SELECTED)
+        if look is SlaLook.BREACHED or chip:
+            box = QRectF(rect.left(), rect.top(), min(rect.width(), content + 12), rect.height())
+            if look is SlaLook.BREACHED:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(theme.BREACHED_PILL.fill)
+            else:
+                outline = look is SlaLook.DANGER
+                pen = QPen(theme.danger_colour(opt.palette), 1.5) if outline else Qt.PenStyle.NoPen
+                painter.setPen(pen)
+                painter.setBrush(opt.palette.color(QPalette.ColorRole.Base))
+            painter.drawRoundedRect(box.adjusted(0.75, 0.75, -0.75, -0.75), 4, 4)
+            x += 6.0
+        painter.setPen(self._text_colour(sla, opt, index))
+        if sla.paused:
+            x += paint_pause_bars(painter, x, rect.center().y(), bars) + _BARS_GAP
+        painter.setFont(font)
+        text_rect = QRectF(x, rect.top(), max(0.0, rect.right() - x), rect.height())
+        elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, text_rect.width())
         align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        if reading.state is SlaState.BREACHED:
-            font.setBold(True)
-            metrics = QFontMetrics(font)
-            box = QRectF(
-                rect.left(),
-                rect.top(),
-                min(rect.width(), metrics.horizontalAdvance(reading.text) + 12),
-                rect.height(),
-            )
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(theme.BREACHED_PILL.fill)
-            painter.drawRoundedRect(box, 4, 4)
-            painter.setPen(theme.BREACHED_PILL.text)
-            painter.setFont(font)
-            painter.drawText(box.adjusted(6, 0, 0, 0), align, reading.text)
-        else:
-            painter.setPen(self._text_colour(reading, palette, selected=selected, index=index))
-            if reading.state is SlaState.AT_RISK:
-                font.setBold(True)
-            painter.setFont(font)
-            painter.drawText(rect, align, reading.text)
+        painter.drawText(text_rect, align, elided)
         painter.restore()
 
     @staticmethod
-    def _text_colour(
-        reading: SlaReading, palette: QPalette, *, selected: bool, index: AnyIndex
-    ) -> QColor:
-        if reading.state is SlaState.AT_RISK:
-            return theme.at_risk_colour(palette)
-        if reading.state in (SlaState.RESOLVED, SlaState.CLOSED, SlaState.NONE):
-            return theme.MUTED
-        if index.data(StaleRole):
+    def _text_colour(sla: SlaReading, option: QStyleOptionViewItem, index: AnyIndex) -> QColor:
+        palette: QPalette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if sla.look is SlaLook.BREACHED:
+            return theme.BREACHED_PILL.text
+        colour = sla_text_colour(sla.look, palette)
+        if colour is not None:
+            return colour
+        if sla.look is SlaLook.OK and index.data(StaleRole):
             return theme.MUTED
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         return palette.color(role)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
         metrics = QFontMetrics(option.font)
-        return QSize(metrics.horizontalAdvance("BREACHED \u22120:00:00") + 24, metrics.height() + 8)
+        # wide enough for a breach and for a paused clock's compact text; the full paused
+        # text ("... response 12:04 left") shows where the column is wider
+        widest = max(
+            metrics.horizontalAdvance("BREACHED \u22120:00:00") + 24,
+            metrics.horizontalAdvance(f"{PAUSE_MARK} paused \u00b7 0:00:00 left") + 20,
+        )
+        return QSize(widest, metrics.height() + 8)

@@ -1,6 +1,6 @@
 """Operator actions on an incident: ask what is needed, run the console call off the GUI thread.
 
-The same controller serves the side panel's buttons and the window's A/E/R/S keys. Each
+The same controller serves the side panel's buttons and the window's A/E/R/S/W keys. Each
 action carries `expected_version=incident.version`, so an incident that changed under
 the operator comes back as a conflict with the stored snapshot instead of being
 overwritten.
@@ -64,6 +64,11 @@ ACTIONS = (ACKNOWLEDGE, ESCALATE, RESOLVE, CLOSE, FALSE_POSITIVE)
 CHANGE_SEVERITY = ActionSpec(
     "change_severity", "Change severity", EventKind.SEVERITY_CHANGED, "severity changed"
 )
+# waiting on the customer: one button and one key (W) that pauses or resumes the SLA clocks
+PAUSE = ActionSpec(
+    "pause", "Waiting on customer", EventKind.PAUSED, "waiting on the customer: SLA clocks paused"
+)
+RESUME = ActionSpec("resume", "Resume clocks", EventKind.RESUMED, "SLA clocks resumed")
 
 
 def can(spec: ActionSpec, incident: Incident) -> bool:
@@ -75,7 +80,27 @@ def can(spec: ActionSpec, incident: Incident) -> bool:
         return incident.acknowledged_at is None
     if spec is ESCALATE:
         return incident.tier.above() is not None
+    if spec is PAUSE:
+        return incident.paused_since is None
+    if spec is RESUME:
+        return incident.paused_since is not None
     return True
+
+
+def waiting_action(incident: Incident | None) -> ActionSpec:
+    """What the waiting button and the W key do now: resume a paused incident, else pause."""
+    return RESUME if incident is not None and incident.paused_since is not None else PAUSE
+
+
+def refusal(spec: ActionSpec, incident: Incident) -> str:
+    """Why `spec` cannot be done to `incident` now, in the operator's words."""
+    if incident.state.active and spec is PAUSE:
+        return f"{incident.key} is already waiting on the customer"
+    if incident.state.active and spec is RESUME:
+        return f"{incident.key} is not waiting on the customer"
+    state = incident.state.value.replace("_", " ")
+    verb = {PAUSE.name: "pause the SLA clocks of", RESUME.name: "resume the SLA clocks of"}
+    return f"cannot {verb.get(spec.name, spec.label.lower())} {incident.key}: it is {state}"
 
 
 def describe_error(error: BaseException) -> str:
@@ -179,6 +204,24 @@ class IncidentActions(QObject):
             FALSE_POSITIVE, incident, f"Why is {incident.key} a false positive?", True
         )
 
+    def pause(self, incident: Incident) -> bool:
+        """Waiting on the customer: ask what for (required), then stop the SLA clocks."""
+        return self._ask_and_run(
+            PAUSE,
+            incident,
+            f"What is {incident.key} waiting on? (its SLA clocks stop until resumed)",
+            True,
+        )
+
+    def resume(self, incident: Incident) -> bool:
+        """The clocks run again; the console pushes the deadlines by the time spent waiting."""
+        console = self.console
+        return self._run(
+            RESUME,
+            incident,
+            lambda i, now, version: console.resume(i, now, expected_version=version),
+        )
+
     def change_severity(self, incident: Incident) -> bool:
         """Ask for P1..P4 and a reason, then override the severity (the engine's is kept in
         the timeline; the reason is required by the console)."""
@@ -213,6 +256,8 @@ class IncidentActions(QObject):
             CLOSE.name: self.close,
             FALSE_POSITIVE.name: self.mark_false_positive,
             CHANGE_SEVERITY.name: self.change_severity,
+            PAUSE.name: self.pause,
+            RESUME.name: self.resume,
         }
         return handlers[spec.name](incident)
 
@@ -244,6 +289,9 @@ class IncidentActions(QObject):
             FALSE_POSITIVE.name: lambda i, now, version: console.mark_false_positive(
                 i, now, note, expected_version=version
             ),
+            PAUSE.name: lambda i, now, version: console.pause(
+                i, now, note, expected_version=version
+            ),
         }
         return self._run(spec, incident, calls[spec.name])
 
@@ -251,9 +299,7 @@ class IncidentActions(QObject):
         if incident.id is None or incident.id in self._in_flight:
             return False
         if not can(spec, incident):
-            state = incident.state.value.replace("_", " ")
-            message = f"cannot {spec.label.lower()} {incident.key}: it is {state}"
-            self.action_failed.emit(incident, message, None)
+            self.action_failed.emit(incident, refusal(spec, incident), None)
             return False
         return True
 

@@ -24,6 +24,7 @@ from ui.incident_actions import (
     IncidentActions,
     Prompt,
     dialog_prompt,
+    waiting_action,
 )
 from ui.severity_dialog import SeverityPrompt, dialog_severity_prompt
 from ui.side_panel import IncidentPanel
@@ -86,8 +87,11 @@ class MainWindow(QMainWindow):
     Wall mode: large type, a header with counts and source lamps, no side panel, and a
     big "All clear" when nothing is open and every source is healthy. Keys: J/K (and the
     arrows) move the selection; A acknowledges, E escalates, R resolves; in operator mode
-    S changes the severity. Both modes count the suppressed alerts after every change set;
-    operator mode lists them (click the count in the status bar).
+    S changes the severity and W pauses the SLA clocks (waiting on the customer) or
+    resumes them. The SLA cells, the header's counts and the side panel read every clock
+    through `console.clock` (the customer's contract, the policies' at-risk marks). Both
+    modes count the suppressed alerts after every change set; operator mode lists them
+    (click the count in the status bar).
 
     Attributes:
         console: the facade (actions and alert loads go through it, off the GUI thread).
@@ -141,7 +145,7 @@ class MainWindow(QMainWindow):
         )
         self.suppressed = SuppressedAlerts(console, self.runner, parent=self)
         self.suppressed_dialog: SuppressedAlertsDialog | None = None
-        self.model = IncidentTableModel(self, clock=clock)
+        self.model = IncidentTableModel(self, clock=clock, sla_reader=console.clock)
         self.table = IncidentTableView(self.model, clock=clock)
         self.status = ConsoleStatusBar(self, clock=clock)
         self.setStatusBar(self.status)
@@ -197,7 +201,7 @@ class MainWindow(QMainWindow):
             self.table.setColumnHidden(column, True)
         self.status.setFont(theme.wall_font(1.2))
         self.status.sources.setFont(theme.wall_font(1.2))
-        header = WallHeader(clock=self.clock)
+        header = WallHeader(clock=self.clock, reader=self.console.clock)
         header.setFont(theme.wall_font(1.5))
         self.wall_header = header
         self.all_clear = AllClear()
@@ -227,6 +231,7 @@ class MainWindow(QMainWindow):
         ]
         if not self.wall_mode:  # the wall is watched, not worked: no override from across the room
             bindings.append(("S", lambda: self.trigger(CHANGE_SEVERITY)))
+            bindings.append(("W", self.toggle_waiting))
         self._shortcuts = []
         for key, handler in bindings:
             shortcut = QShortcut(QKeySequence(key), self)
@@ -325,6 +330,10 @@ class MainWindow(QMainWindow):
             self.status.show_info("select an incident first")
             return False
         return self.incident_actions.trigger(spec, incident)
+
+    def toggle_waiting(self) -> bool:
+        """W: pause the selected incident's SLA clocks (asks why), or resume them if paused."""
+        return self.trigger(waiting_action(self.selected_incident()))
 
     def _on_action_finished(self, incident: object, done: str) -> None:
         if isinstance(incident, Incident):

@@ -23,22 +23,40 @@ from PySide6.QtWidgets import (
 
 from app.console import Console
 from app.domain.alert import Alert
-from app.domain.incident import FLAPPING, KNOWN_ISSUE, Incident
+from app.domain.incident import FLAPPING, KNOWN_ISSUE, EventKind, Incident
 from app.domain.severity import Severity
 from app.domain.triage_rules import KnownIssue
 from ui import theme
 from ui.alert_list import AlertList
-from ui.delegates import paint_severity_pill
-from ui.incident_actions import ACTIONS, CHANGE_SEVERITY, ActionSpec, IncidentActions, can
-from ui.local_time import day_and_time, hm
-from ui.sla_clock import SlaState, read_sla
+from ui.delegates import paint_severity_pill, sla_text_colour
+from ui.incident_actions import (
+    ACTIONS,
+    CHANGE_SEVERITY,
+    PAUSE,
+    RESUME,
+    ActionSpec,
+    IncidentActions,
+    can,
+    waiting_action,
+)
+from ui.local_time import day_and_time, hm, local
+from ui.sla_clock import SlaLook, read_sla
 from ui.timeline import FLAPPING_MARK, TimelineTable
 from ui.workers.actions import TaskRunner
 
 Clock = Callable[[], datetime]
 
 # The keys that trigger an action from the main window (shown on the buttons' tooltips).
-ACTION_KEYS = {"acknowledge": "A", "escalate": "E", "resolve": "R", "change_severity": "S"}
+ACTION_KEYS = {
+    "acknowledge": "A",
+    "escalate": "E",
+    "resolve": "R",
+    "change_severity": "S",
+    "pause": "W",
+    "resume": "W",
+}
+# the one button that pauses or resumes the SLA clocks (beside the SLA line)
+WAITING_BUTTON = "waiting"
 
 _SUMMARY_FIELDS = (
     ("customer", "Customer"),
@@ -50,6 +68,7 @@ _SUMMARY_FIELDS = (
     ("ticket", "Ticket"),
     ("detected", "Detected"),
     ("sla", "SLA"),
+    ("waiting", "Waiting"),
     ("response_due", "Response due"),
     ("resolve_due", "Resolve due"),
     ("flags", "Flags"),
@@ -58,6 +77,15 @@ _SUMMARY_FIELDS = (
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _waiting_tooltip(spec: ActionSpec) -> str:
+    if spec is RESUME:
+        return (
+            f"{RESUME.label} ({ACTION_KEYS[RESUME.name]}): the SLA deadlines move"
+            " by the time spent waiting"
+        )
+    return f"{PAUSE.label} ({ACTION_KEYS[PAUSE.name]}): stop the SLA clocks, with a reason"
 
 
 class SeverityBadge(QWidget):
@@ -106,6 +134,19 @@ def flag_words(incident: Incident) -> str:
     if incident.recurrence_of is not None:
         words.append(f"recurrence of INC-{incident.recurrence_of:06d}")
     return ", ".join(words) or "\u2014"
+
+
+def waiting_words(incident: Incident, now: datetime) -> str:
+    """'paused since 14:02 (customer confirms the maintenance window)', or '' when not paused."""
+    since = incident.paused_since
+    if since is None:
+        return ""
+    when = hm(since) if local(since).date() == local(now).date() else day_and_time(since, now)
+    reason = next(
+        (e.note for e in reversed(incident.timeline) if e.kind is EventKind.PAUSED and e.note),
+        "",
+    )
+    return f"paused since {when} ({reason})" if reason else f"paused since {when}"
 
 
 def root_words(incident: Incident) -> str:
@@ -294,8 +335,24 @@ class IncidentPanel(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self._values[name] = value
-            form.addRow(f"{label}:", value)
+            if name == "sla":  # the waiting button sits by the clock it stops
+                row = QHBoxLayout()
+                row.setContentsMargins(0, 0, 0, 0)
+                row.addWidget(value, 1)
+                row.addWidget(self._build_waiting_button(), 0, Qt.AlignmentFlag.AlignVCenter)
+                form.addRow(f"{label}:", row)
+            else:
+                form.addRow(f"{label}:", value)
+        form.setRowVisible(self._values["waiting"], False)  # shown only while paused
+        self._form = form
         return form
+
+    def _build_waiting_button(self) -> QPushButton:
+        button = QPushButton(f"{PAUSE.label}\u2026")
+        button.setToolTip(_waiting_tooltip(PAUSE))
+        button.clicked.connect(lambda _checked=False: self.trigger(waiting_action(self.incident)))
+        self.buttons[WAITING_BUTTON] = button
+        return button
 
     def _build_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
@@ -356,10 +413,16 @@ class IncidentPanel(QWidget):
         values["owner"].setText(incident.owner or "nobody yet")
         values["ticket"].setText(incident.ticket or "\u2014")
         values["detected"].setText(day_and_time(incident.detected_at, now))
+        paused = incident.paused_since is not None
         values["response_due"].setText(
-            self._due(incident.response_due, incident.acknowledged_at, now)
+            self._due(incident.response_due, incident.acknowledged_at, now, paused=paused)
         )
-        values["resolve_due"].setText(self._due(incident.resolve_due, incident.resolved_at, now))
+        values["resolve_due"].setText(
+            self._due(incident.resolve_due, incident.resolved_at, now, paused=paused)
+        )
+        waiting = waiting_words(incident, now)
+        values["waiting"].setText(waiting)
+        self._form.setRowVisible(values["waiting"], bool(waiting))
         values["flags"].setText(flag_words(incident))
         self.refresh_clock()
         self._fill_timeline(incident)
@@ -378,13 +441,17 @@ class IncidentPanel(QWidget):
         box.setVisible(True)
 
     @staticmethod
-    def _due(due: datetime | None, met: datetime | None, now: datetime) -> str:
+    def _due(
+        due: datetime | None, met: datetime | None, now: datetime, *, paused: bool = False
+    ) -> str:
         if due is None:
             return "\u2014"
         text = day_and_time(due, now)
         if met is not None:
             verdict = "met" if met <= due else "missed"
             return f"{text} ({verdict} at {hm(met)})"
+        if paused:  # resuming pushes it by the time spent waiting
+            return f"{text} (paused)"
         return text
 
     def refresh_clock(self) -> None:
@@ -392,16 +459,17 @@ class IncidentPanel(QWidget):
         incident = self.incident
         if incident is None:
             return
-        reading = read_sla(incident, self.clock())
+        sla = read_sla(incident, self.clock(), self.console.clock)
         label = self._values["sla"]
-        label.setText(reading.text)
-        if reading.state is SlaState.BREACHED:
-            colour = theme.error_colour(self.palette()).name()
+        label.setText(sla.text)
+        palette = self.palette()
+        if sla.look is SlaLook.BREACHED:
+            colour = theme.error_colour(palette).name()
             label.setStyleSheet(f"color: {colour}; font-weight: bold;")
-        elif reading.state is SlaState.AT_RISK:
-            label.setStyleSheet(
-                f"color: {theme.at_risk_colour(self.palette()).name()}; font-weight: bold;"
-            )
+        elif sla.look in (SlaLook.WARNING, SlaLook.DANGER, SlaLook.PAUSED):
+            shade = sla_text_colour(sla.look, palette) or theme.MUTED
+            weight = "normal" if sla.look is SlaLook.PAUSED else "bold"
+            label.setStyleSheet(f"color: {shade.name()}; font-weight: {weight};")
         else:
             label.setStyleSheet("")
 
@@ -412,6 +480,10 @@ class IncidentPanel(QWidget):
     def summary_text(self, name: str) -> str:
         """The shown value of one summary field ("team", "flags", ... as in _SUMMARY_FIELDS)."""
         return self._values[name].text()
+
+    def summary_shown(self, name: str) -> bool:
+        """Whether a summary field's row is shown ("waiting" is, only while paused)."""
+        return self._form.isRowVisible(self._values[name])
 
     def timeline_rows(self) -> list[tuple[str, str, str, str]]:
         """What the timeline shows: (time, event, actor, note) per row, oldest first."""
@@ -468,6 +540,11 @@ class IncidentPanel(QWidget):
         for spec in (*ACTIONS, CHANGE_SEVERITY):
             enabled = incident is not None and not busy and can(spec, incident)
             self.buttons[spec.name].setEnabled(enabled)
+        waiting = waiting_action(incident)
+        button = self.buttons[WAITING_BUTTON]
+        button.setText(waiting.label if waiting is RESUME else f"{waiting.label}\u2026")
+        button.setToolTip(_waiting_tooltip(waiting))
+        button.setEnabled(incident is not None and not busy and can(waiting, incident))
 
     def _is_shown(self, incident: object) -> bool:
         return (

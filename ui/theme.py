@@ -58,8 +58,14 @@ BREACHED_PILL = PillColours(QColor("#c62828"), QColor("#ffffff"))
 # Triage badges on the wall's title cells: hues no severity or SLA state uses.
 FLAPPING_PILL = PillColours(QColor("#7b1fa2"), QColor("#ffffff"))  # purple
 KNOWN_ISSUE_PILL = PillColours(QColor("#1565c0"), QColor("#ffffff"))  # blue
+# SLA clocks: amber past the first at-risk mark, orange past the second, then the red pill.
 AT_RISK_LIGHT = QColor("#a65c00")  # dark amber: readable on white
 AT_RISK_DARK = QColor("#ffb300")  # bright amber: readable on near-black
+DANGER_LIGHT = QColor("#d9480f")  # deep orange: between the amber and the breached red
+DANGER_DARK = QColor("#ff7a1a")
+# A clock paused while waiting on the customer: calm blue-grey, neither alarm nor "done" grey.
+PAUSED_LIGHT = QColor("#47698c")
+PAUSED_DARK = QColor("#9fbad6")
 MUTED = QColor("#8a8a8a")  # resolved rows, stale rows, "no SLA"
 ERROR_LIGHT = QColor("#b71c1c")
 ERROR_DARK = QColor("#ff6e6e")
@@ -89,6 +95,15 @@ def is_dark(palette: QPalette | None = None) -> bool:
 
 def at_risk_colour(palette: QPalette) -> QColor:
     return AT_RISK_DARK if is_dark(palette) else AT_RISK_LIGHT
+
+
+def danger_colour(palette: QPalette) -> QColor:
+    """The second at-risk mark's orange (the first is `at_risk_colour`'s amber)."""
+    return DANGER_DARK if is_dark(palette) else DANGER_LIGHT
+
+
+def paused_colour(palette: QPalette) -> QColor:
+    return PAUSED_DARK if is_dark(palette) else PAUSED_LIGHT
 
 
 def error_colour(palette: QPalette) -> QColor:

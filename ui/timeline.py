@@ -10,9 +10,36 @@ from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem,
 
 from app.domain.incident import EventKind, Incident, TimelineEvent
 from ui.local_time import day_and_time
+from ui.sla_clock import DOT, PAUSE_MARK
 
 COLUMNS = ("Time", "Event", "Actor", "Note")
 FLAPPING_MARK = "\u27f2"  # ⟲, as on the wall's badge
+RESUME_MARK = "\u25b6"  # ▶
+# the SLA verdict an event carries: data key -> the clock's name in words
+_VERDICTS = {"response": "response", "resolve": "resolution"}
+
+
+def waited(seconds: int) -> str:
+    """How long the clocks were paused: '45 s', '12 min', '2 h 05 min', '1 d 3 h'."""
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def _verdict(event: TimelineEvent) -> str:
+    """' · response SLA met' on an acknowledgement or resolution that stopped a clock."""
+    for key, clock in _VERDICTS.items():
+        verdict = event.data.get(key)
+        if verdict in ("met", "breached"):
+            return f"{DOT}{clock} SLA {verdict}"
+    return ""
 
 
 def event_words(event: TimelineEvent) -> str:
@@ -37,6 +64,14 @@ def event_words(event: TimelineEvent) -> str:
         return "flapping stopped" if stopped else f"{FLAPPING_MARK} flapping"
     if kind is EventKind.KNOWN_ISSUE and data.get("known_issue"):
         return f"known issue {data['known_issue']}"
+    if kind is EventKind.PAUSED:  # the reason is the event's note, in the Note column
+        return f"{PAUSE_MARK} waiting on customer"
+    if kind is EventKind.RESUMED:
+        seconds = str(data.get("paused_for", ""))
+        after = f" after {waited(int(seconds))}" if seconds.isdigit() else ""
+        return f"{RESUME_MARK} clocks resumed{after}"
+    if kind in (EventKind.ACKNOWLEDGED, EventKind.RESOLVED):
+        return f"{words}{_verdict(event)}"
     return words
 
 

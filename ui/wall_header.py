@@ -16,7 +16,7 @@ from app.domain.incident import Incident, IncidentState
 from app.domain.severity import Severity
 from ui import theme
 from ui.delegates import paint_severity_pill
-from ui.sla_clock import SlaState, read_sla
+from ui.sla_clock import ClockReader, SlaLook, as_stored, read_sla
 from ui.status_bar import STATUS_WORDS, SourceLamps
 from ui.suppressed import count_text
 
@@ -33,20 +33,27 @@ class WallCounts:
 
     Attributes:
         by_severity: active incidents per severity.
-        at_risk: active incidents past 75 % of their running SLA target.
-        breached: active incidents past their running SLA deadline.
+        at_risk: active incidents past the first at-risk mark of their running SLA clock
+            (50 % of the target by default), not breached and not paused.
+        danger: those of `at_risk` past the second mark (75 % by default).
+        breached: active incidents past their SLA deadline, paused ones included (a
+            clock paused after its deadline stays breached).
         active: incidents someone still has to work on.
         resolved: resolved incidents still in their watch window.
     """
 
     by_severity: dict[Severity, int] = field(default_factory=lambda: dict.fromkeys(Severity, 0))
     at_risk: int = 0
+    danger: int = 0
     breached: int = 0
     active: int = 0
     resolved: int = 0
 
 
-def wall_counts(incidents: Iterable[Incident], now: datetime) -> WallCounts:
+def wall_counts(
+    incidents: Iterable[Incident], now: datetime, reader: ClockReader = as_stored
+) -> WallCounts:
+    """The header's counts at `now`, from the same readings the SLA cells paint."""
     counts = WallCounts()
     for incident in incidents:
         if incident.state is IncidentState.RESOLVED:
@@ -56,11 +63,12 @@ def wall_counts(incidents: Iterable[Incident], now: datetime) -> WallCounts:
             continue
         counts.active += 1
         counts.by_severity[incident.severity] += 1
-        state = read_sla(incident, now).state
-        if state is SlaState.BREACHED:
+        look = read_sla(incident, now, reader).look
+        if look is SlaLook.BREACHED:
             counts.breached += 1
-        elif state is SlaState.AT_RISK:
+        elif look in (SlaLook.WARNING, SlaLook.DANGER):
             counts.at_risk += 1
+            counts.danger += look is SlaLook.DANGER
     return counts
 
 
@@ -104,6 +112,8 @@ class WallHeader(QWidget):
     """Counts per severity, SLA at risk and breached, and the source lamps, in large type.
 
     Attributes:
+        clock: returns the current UTC time.
+        reader: reads an incident's SLA clock (`Console.clock` in the window).
         counts: the latest WallCounts.
         severity_counts: severity -> its pill-and-count widget.
         at_risk_label, breached_label: the SLA counts.
@@ -114,9 +124,16 @@ class WallHeader(QWidget):
         (none)
     """
 
-    def __init__(self, parent: QWidget | None = None, *, clock: Clock = _utc_now) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        clock: Clock = _utc_now,
+        reader: ClockReader = as_stored,
+    ) -> None:
         super().__init__(parent)
         self.clock = clock
+        self.reader = reader
         self.counts = WallCounts()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
@@ -139,14 +156,16 @@ class WallHeader(QWidget):
         layout.addWidget(self.sources)
 
     def update_counts(self, incidents: Iterable[Incident]) -> WallCounts:
-        counts = wall_counts(incidents, self.clock())
+        counts = wall_counts(incidents, self.clock(), self.reader)
         self.counts = counts
         for severity, widget in self.severity_counts.items():
             widget.set_count(counts.by_severity[severity])
         palette = self.palette()
         self.at_risk_label.setText(f"SLA at risk {counts.at_risk}")
         self.breached_label.setText(f"breached {counts.breached}")
-        risk = theme.at_risk_colour(palette).name() if counts.at_risk else ""
+        # orange once one of them is past the second mark, as its cell is
+        colour = theme.danger_colour if counts.danger else theme.at_risk_colour
+        risk = colour(palette).name() if counts.at_risk else ""
         self.at_risk_label.setStyleSheet(f"color: {risk}; font-weight: bold;" if risk else "")
         self.breached_label.setStyleSheet(
             f"color: #ffffff; background: {theme.BREACHED_PILL.fill.name()};"

@@ -29,7 +29,7 @@ from app.domain.health import SourceHealth, SourceStatus
 from app.domain.incident import Incident, IncidentState
 from ui import theme
 from ui.local_time import day_and_time, hm
-from ui.sla_clock import read_sla
+from ui.sla_clock import ClockReader, as_stored, read_sla
 
 Clock = Callable[[], datetime]
 UrgencyKey = tuple[int, float, int, float, int]
@@ -158,14 +158,24 @@ class IncidentTableModel(QAbstractTableModel):
 
     Attributes:
         clock: returns the current UTC time; used for the SLA column's display text.
+        sla_reader: reads an incident's SLA clock at a moment (`Console.clock` in the
+            window; by default a reading of the stored deadlines, 24x7). The SLA painter
+            reads through it too.
 
     Signals:
         (QAbstractTableModel's own: rowsInserted, rowsRemoved, rowsMoved, dataChanged...)
     """
 
-    def __init__(self, parent: QObject | None = None, *, clock: Clock = _utc_now) -> None:
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        *,
+        clock: Clock = _utc_now,
+        sla_reader: ClockReader = as_stored,
+    ) -> None:
         super().__init__(parent)
         self.clock = clock
+        self.sla_reader = sla_reader
         self._rows: list[_Row] = []
         self._keys: list[UrgencyKey] = []
         self._by_id: dict[int, _Row] = {}
@@ -210,7 +220,7 @@ class IncidentTableModel(QAbstractTableModel):
         column = index.column()
         if role == _DISPLAY:
             if column == Column.SLA:
-                return read_sla(row.incident, self.clock()).text
+                return read_sla(row.incident, self.clock(), self.sla_reader).text
             return row.texts[column]
         if role == _FOREGROUND:
             if row.stale is not None or not row.incident.state.active:
@@ -242,7 +252,16 @@ class IncidentTableModel(QAbstractTableModel):
         incident = row.incident
         if column == Column.SLA:
             now = self.clock()
-            lines = [read_sla(incident, now).text]
+            sla = read_sla(incident, now, self.sla_reader)
+            lines = [sla.text]
+            if sla.paused and incident.paused_since is not None:
+                lines.append(
+                    f"waiting on the customer since {day_and_time(incident.paused_since, now)}:"
+                    " the clocks stop until the incident is resumed"
+                )
+            used = sla.reading.used
+            if used is not None and sla.remaining is not None:
+                lines.append(f"{used:.0%} of the {sla.reading.clock} target used")
             if incident.response_due is not None:
                 lines.append(f"response due {day_and_time(incident.response_due, now)}")
             if incident.resolve_due is not None:

@@ -57,6 +57,7 @@ class IncidentTableView(QTableView):
 
     Attributes:
         clock: returns the current UTC time (read by the SLA delegate at paint time).
+            The delegate reads the clocks through the model's `sla_reader`.
         sla_timer: the 1-second timer driving `repaint_sla_cells`.
         severity_delegate, title_delegate, sla_delegate: the column painters.
 
@@ -73,7 +74,7 @@ class IncidentTableView(QTableView):
         self.clock = clock
         self.setModel(model)
         self.severity_delegate = SeverityDelegate(self)
-        self.sla_delegate = SlaDelegate(self, clock=clock)
+        self.sla_delegate = SlaDelegate(self, clock=clock, reader=model.sla_reader)
         self.title_delegate = TitleDelegate(self)
         self.setItemDelegateForColumn(Column.SEVERITY, self.severity_delegate)
         self.setItemDelegateForColumn(Column.TITLE, self.title_delegate)

@@ -119,7 +119,8 @@ def triage_console(tmp_path: Path, t0: datetime) -> Iterator[Console]:
 
 @pytest.fixture
 def make_window(qtbot, t0: datetime) -> Iterator[Callable[..., MainWindow]]:
-    """Open main windows on a console at `t0`, with scripted prompts; joined at teardown."""
+    """Open main windows on a console at `t0` (or on a `clock` the test moves), with scripted
+    prompts; joined at teardown."""
     windows: list[MainWindow] = []
 
     def make(
@@ -128,12 +129,14 @@ def make_window(qtbot, t0: datetime) -> Iterator[Callable[..., MainWindow]]:
         wall: bool = False,
         prompt: Prompt | None = None,
         severity_prompt: SeverityPrompt | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> MainWindow:
+        now = clock or (lambda: t0)
         window = MainWindow(
-            console, wall=wall, clock=lambda: t0, prompt=prompt, severity_prompt=severity_prompt
+            console, wall=wall, clock=now, prompt=prompt, severity_prompt=severity_prompt
         )
         qtbot.addWidget(window)
-        window.load(console.wall(t0), console.source_health())
+        window.load(console.wall(now()), console.source_health())
         window.show()
         qtbot.waitExposed(window)
         windows.append(window)

@@ -1,4 +1,5 @@
-"""Severity pills and SLA countdowns, painted into images at chosen moments."""
+"""Severity pills and SLA countdowns (at risk, breached, paused), painted into images at chosen
+moments."""
 
 from __future__ import annotations
 
@@ -6,16 +7,16 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QRect
-from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QStyleOptionViewItem
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPalette
+from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
 
 from app.domain.incident import FLAPPING, KNOWN_ISSUE, IncidentState
 from app.domain.severity import Severity
 from tests.helpers.ui_incidents import incident
 from ui import theme
-from ui.delegates import SeverityDelegate, SlaDelegate, TitleDelegate
-from ui.sla_clock import SlaState, read_sla
+from ui.delegates import SeverityDelegate, SlaDelegate, TitleDelegate, fitted_text
+from ui.sla_clock import PAUSE_MARK, SlaLook, read_sla
 from ui.wall_model import Column, IncidentTableModel
 
 CELL = QRect(0, 0, 220, 28)
@@ -53,17 +54,34 @@ def near(found: set[str], wanted: QColor, tolerance: int = 24) -> bool:
     return any(close(name) for name in found)
 
 
+# the at-risk marks (50 %, 75 %) with their colour; breached and paused are told apart below
+LOOK_COLOURS = {
+    SlaLook.WARNING: theme.AT_RISK_LIGHT,
+    SlaLook.DANGER: theme.DANGER_LIGHT,
+    SlaLook.BREACHED: theme.BREACHED_PILL.fill,
+    SlaLook.PAUSED: theme.PAUSED_LIGHT,
+}
+
+
+def assert_only_colour_of(found: set[str], look: SlaLook) -> None:
+    """The cell carries its look's colour and none of the other looks' colours."""
+    for other, colour in LOOK_COLOURS.items():
+        tolerance = 24 if other is SlaLook.BREACHED else 40
+        assert near(found, colour, tolerance) is (other is look), other
+
+
 @pytest.mark.parametrize(
-    ("offset", "expected_text", "state"),
+    ("offset", "expected_text", "look"),
     [
-        (timedelta(minutes=17, seconds=53), "response 12:07", SlaState.OK),  # 60 % used
-        (timedelta(minutes=23), "response 07:00", SlaState.AT_RISK),  # 77 % used
-        (timedelta(minutes=33, seconds=12), "BREACHED \u221203:12", SlaState.BREACHED),
+        (timedelta(minutes=10), "response 20:00", SlaLook.OK),  # 33 % used
+        (timedelta(minutes=17, seconds=53), "response 12:07", SlaLook.WARNING),  # 60 % used
+        (timedelta(minutes=23), "response 07:00", SlaLook.DANGER),  # 77 % used
+        (timedelta(minutes=33, seconds=12), "BREACHED \u221203:12", SlaLook.BREACHED),
     ],
-    ids=["ok", "at-risk", "breached"],
+    ids=["ok", "past-50", "past-75", "breached"],
 )
 def test_the_response_clock_counts_down_and_changes_colour(
-    qtbot, t0: datetime, offset: timedelta, expected_text: str, state: SlaState
+    qtbot, t0: datetime, offset: timedelta, expected_text: str, look: SlaLook
 ) -> None:
     now = t0 + offset
     model = IncidentTableModel(clock=lambda: now)
@@ -71,11 +89,54 @@ def test_the_response_clock_counts_down_and_changes_colour(
     delegate = SlaDelegate(clock=lambda: now)
     reading = delegate.reading(model.index(0, Column.SLA))
     assert reading is not None
-    assert (reading.text, reading.state) == (expected_text, state)
+    assert (reading.text, reading.look, reading.paused) == (expected_text, look, False)
+    assert reading.level == {SlaLook.OK: 0, SlaLook.WARNING: 1, SlaLook.DANGER: 2}.get(look, 3)
     assert model.index(0, Column.SLA).data() == expected_text
-    found = colours(paint(delegate, model, Column.SLA))
-    assert near(found, theme.BREACHED_PILL.fill) is (state is SlaState.BREACHED)
-    assert near(found, theme.AT_RISK_LIGHT, 40) is (state is SlaState.AT_RISK)
+    assert_only_colour_of(colours(paint(delegate, model, Column.SLA)), look)
+
+
+def test_a_paused_clock_stops_counting_and_is_painted_calm(qtbot, t0: datetime) -> None:
+    paused = replace(
+        incident(1, t0, response_in=timedelta(minutes=30)), paused_since=t0 + timedelta(minutes=20)
+    )
+    clock = {"now": t0 + timedelta(minutes=21)}
+    model = IncidentTableModel(clock=lambda: clock["now"])
+    model.load([paused])
+    delegate = SlaDelegate(clock=lambda: clock["now"])
+    index = model.index(0, Column.SLA)
+    texts = []
+    for minutes in (21, 29, 45):  # the last is past the deadline it had before the pause
+        clock["now"] = t0 + timedelta(minutes=minutes)
+        reading = delegate.reading(index)
+        assert reading is not None
+        assert (reading.look, reading.paused) == (SlaLook.PAUSED, True)
+        texts.append(index.data())
+        assert_only_colour_of(colours(paint(delegate, model, Column.SLA)), SlaLook.PAUSED)
+    assert texts == [f"{PAUSE_MARK} paused \u00b7 response 10:00 left"] * 3
+    assert "waiting on the customer since" in index.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_a_narrow_cell_drops_the_paused_clock_name(qtbot, t0: datetime) -> None:
+    paused = replace(incident(1, t0), paused_since=t0 + timedelta(minutes=20))
+    reading = read_sla(paused, t0 + timedelta(hours=1))
+    metrics = QFontMetricsF(QFont())
+    assert fitted_text(reading, metrics, 1000) == "paused \u00b7 response 10:00 left"
+    assert fitted_text(reading, metrics, 20) == "paused \u00b7 10:00 left"  # then elided
+
+
+def test_a_clock_paused_after_its_deadline_stays_breached(qtbot, t0: datetime) -> None:
+    late = replace(
+        incident(1, t0, response_in=timedelta(minutes=30)), paused_since=t0 + timedelta(minutes=35)
+    )
+    now = t0 + timedelta(hours=2)
+    model = IncidentTableModel(clock=lambda: now)
+    model.load([late])
+    delegate = SlaDelegate(clock=lambda: now)
+    reading = delegate.reading(model.index(0, Column.SLA))
+    assert reading is not None
+    assert (reading.look, reading.paused) == (SlaLook.BREACHED, True)
+    assert reading.text == f"{PAUSE_MARK} paused \u00b7 BREACHED \u221205:00"
+    assert near(colours(paint(delegate, model, Column.SLA)), theme.BREACHED_PILL.fill)
 
 
 def test_the_resolve_clock_runs_after_acknowledgement(t0: datetime) -> None:
@@ -85,9 +146,9 @@ def test_the_resolve_clock_runs_after_acknowledgement(t0: datetime) -> None:
         state=IncidentState.TRIAGED,
     )
     reading = read_sla(acked, t0 + timedelta(minutes=55, seconds=1))
-    assert (reading.text, reading.state, reading.clock) == (
+    assert (reading.text, reading.look, reading.reading.clock) == (
         "resolve 3:04:59",
-        SlaState.OK,
+        SlaLook.OK,
         "resolve",
     )
 
@@ -99,10 +160,32 @@ def test_a_resolved_incident_shows_grey_resolved(qtbot, t0: datetime) -> None:
     delegate = SlaDelegate(clock=lambda: t0 + timedelta(days=3))
     reading = delegate.reading(model.index(0, Column.SLA))
     assert reading is not None
-    assert (reading.text, reading.state) == ("resolved", SlaState.RESOLVED)
+    assert (reading.text, reading.look) == ("resolved \u00b7 SLA met", SlaLook.RESOLVED)
     found = colours(paint(delegate, model, Column.SLA))
     assert near(found, theme.MUTED, 40)
     assert not near(found, theme.BREACHED_PILL.fill)
+
+
+def test_the_at_risk_colours_stay_readable_on_a_selected_row(qtbot, t0: datetime) -> None:
+    """Amber, orange and blue-grey sit on a chip of the base colour, not on the selection."""
+    now = t0 + timedelta(minutes=17, seconds=53)  # past the first mark
+    model = IncidentTableModel(clock=lambda: now)
+    model.load([incident(1, t0, response_in=timedelta(minutes=30))])
+    image = QImage(CELL.size(), QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    option = QStyleOptionViewItem()
+    option.rect = CELL
+    option.state |= QStyle.StateFlag.State_Selected
+    option.palette.setColor(QPalette.ColorRole.Highlight, QColor("#308cc6"))
+    option.palette.setColor(QPalette.ColorRole.Base, QColor("#ffffff"))
+    painter = QPainter(image)
+    SlaDelegate(clock=lambda: now).paint(painter, option, model.index(0, Column.SLA))
+    painter.end()
+    found = colours(image)
+    assert near(found, theme.AT_RISK_LIGHT, 40)
+    # the chip: white right behind the text, while the rest of the cell is the selection
+    assert image.pixelColor(CELL.width() - 3, CELL.height() // 2).name() == "#308cc6"
+    assert image.pixelColor(8, 5).name() == "#ffffff"
 
 
 @pytest.mark.parametrize("severity", list(Severity))

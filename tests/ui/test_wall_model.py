@@ -112,7 +112,8 @@ def test_a_closed_incident_leaves_and_a_late_older_snapshot_cannot_bring_it_back
     resolved = bumped(wall[2], resolved_at=t0, state=IncidentState.RESOLVED)
     model.upsert(resolved)
     assert model.row_of(3) == 3  # resolved incidents stay, below the active ones
-    assert model.index(3, Column.SLA).data() == "resolved"
+    # resolved at detection: well inside its resolution target
+    assert model.index(3, Column.SLA).data() == "resolved \u00b7 SLA met"
     closed = bumped(resolved, state=IncidentState.CLOSED, closed_at=t0)
     model.upsert(closed)
     assert 3 not in ids(model)
