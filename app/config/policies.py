@@ -181,13 +181,14 @@ def _contract(name: str, fields: Fields) -> SlaPolicy:
         body = fields.child(severity.value)
         if body is None:
             continue
-        body.check_keys({"response", "resolve", "update"})
+        body.check_keys({"response", "resolve", "update", "calendar"})
         body.require("response")
         body.require("resolve")
         targets[severity] = SlaTarget(
             _positive(body, "response"),
             _positive(body, "resolve"),
             _positive(body, "update") if body.mapping.get("update") is not None else None,
+            _calendar(body) if "calendar" in body.mapping else None,
         )
     if not targets:
         raise fields.error(None, "a contract needs targets for at least one of P1..P4")

@@ -499,8 +499,10 @@ class Console:
         """The clocks run again, their deadlines pushed by the working time spent waiting."""
 
         def run(incident: Incident) -> Incident:
-            calendar = self.policies.contract_for(incident.customer, self.catalog).calendar
-            return incident.resume(self.operator, now, calendar, note)
+            contract = self.policies.contract_for(incident.customer, self.catalog)
+            return incident.resume(
+                self.operator, now, contract.calendar_for(incident.severity), note
+            )
 
         return self._act(incident_id, expected_version, run, now)
 

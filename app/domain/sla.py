@@ -156,6 +156,7 @@ class SlaTarget:
     response: timedelta
     resolve: timedelta
     update: timedelta | None = None
+    calendar: Calendar | None = None  # this severity's own hours (P3 in business hours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,13 @@ class SlaPolicy:
     def __post_init__(self) -> None:
         object.__setattr__(self, "targets", MappingProxyType(dict(self.targets)))
 
+    def calendar_for(self, severity: Severity) -> Calendar:
+        """The hours a severity's clocks run in: its own, else the contract's."""
+        target = self.targets.get(severity)
+        if target is not None and target.calendar is not None:
+            return target.calendar
+        return self.calendar
+
     def update_cadence(self, severity: Severity) -> timedelta | None:
         target = self.targets.get(severity)
         return target.update if target is not None else None
@@ -186,4 +194,5 @@ class SlaPolicy:
         target = self.targets.get(severity)
         if target is None:
             return None, None
-        return self.calendar.add(start, target.response), self.calendar.add(start, target.resolve)
+        calendar = self.calendar_for(severity)
+        return calendar.add(start, target.response), calendar.add(start, target.resolve)

@@ -65,7 +65,7 @@ def read_clock(
         return ClockReading(SlaState.OK, clock, due, None, 0)
     length = target.response if clock == "response" else target.resolve
     since = incident.paused_since or now
-    used = _used(min(now, since), due, length, contract.calendar)
+    used = _used(min(now, since), due, length, contract.calendar_for(incident.severity))
     if incident.paused_since is not None:
         level = 3 if incident.paused_since >= due else 0
         return ClockReading(SlaState.PAUSED, clock, due, used, level)

@@ -231,3 +231,19 @@ def test_a_customer_may_have_a_contract_of_its_own() -> None:
     assert policies.contract_for("acme", catalog).update_cadence(Severity.P1) == timedelta(
         minutes=15
     )
+
+
+def test_p3_and_p4_count_business_hours_even_in_a_24x7_contract() -> None:
+    gold = load_policies().contracts["gold"]
+    sunday = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+    # P1 around the clock; P3 4 business hours from Monday 08:00 London
+    assert gold.deadlines(Severity.P1, sunday)[0] == sunday + timedelta(minutes=15)
+    assert gold.deadlines(Severity.P3, sunday) == (
+        datetime(2026, 11, 30, 12, 0, tzinfo=UTC),
+        datetime(2026, 12, 3, 8, 0, tzinfo=UTC),  # three business days
+    )
+    custom = parse_policies_text(
+        "contracts:\n  x:\n    calendar: 24x7\n"
+        "    P2: {response: 1h, resolve: 4h, calendar: {timezone: UTC, hours: '09:00-17:00'}}\n"
+    ).contracts["x"]
+    assert custom.calendar_for(Severity.P2).describe() == "09:00-17:00 mon,tue,wed,thu,fri UTC"
