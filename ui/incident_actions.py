@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QInputDialog, QLineEdit, QWidget
 
 from app.console import Console, IncidentConflict
 from app.domain.errors import DomainError
-from app.domain.incident import EventKind, Incident
+from app.domain.incident import EscalationTier, EventKind, Incident
 from ui.severity_dialog import SeverityPrompt, dialog_severity_prompt
 from ui.workers.actions import TaskRunner
 
@@ -54,12 +54,13 @@ class ActionSpec:
 
 ACKNOWLEDGE = ActionSpec("acknowledge", "Acknowledge", EventKind.ACKNOWLEDGED, "acknowledged")
 ESCALATE = ActionSpec("escalate", "Escalate", EventKind.ESCALATED, "escalated")
+DEESCALATE = ActionSpec("deescalate", "De-escalate", EventKind.DEESCALATED, "de-escalated")
 RESOLVE = ActionSpec("resolve", "Resolve", EventKind.RESOLVED, "resolved")
 CLOSE = ActionSpec("close", "Close", EventKind.CLOSED, "closed")
 FALSE_POSITIVE = ActionSpec(
     "false_positive", "False positive", EventKind.FALSE_POSITIVE, "marked as false positive"
 )
-ACTIONS = (ACKNOWLEDGE, ESCALATE, RESOLVE, CLOSE, FALSE_POSITIVE)
+ACTIONS = (ACKNOWLEDGE, ESCALATE, DEESCALATE, RESOLVE, CLOSE, FALSE_POSITIVE)
 # not a lifecycle step: its button sits by the severity pill, not in the row of ACTIONS
 CHANGE_SEVERITY = ActionSpec(
     "change_severity", "Change severity", EventKind.SEVERITY_CHANGED, "severity changed"
@@ -69,6 +70,16 @@ PAUSE = ActionSpec(
     "pause", "Waiting on customer", EventKind.PAUSED, "waiting on the customer: SLA clocks paused"
 )
 RESUME = ActionSpec("resume", "Resume clocks", EventKind.RESUMED, "SLA clocks resumed")
+# what the customer was told (P1/P2 contracts owe an update every so often); by the countdown
+CUSTOMER_UPDATE = ActionSpec(
+    "customer_update", "Customer update", EventKind.CUSTOMER_UPDATE, "customer update recorded"
+)
+
+
+def tier_below(tier: EscalationTier) -> EscalationTier | None:
+    """The tier a de-escalation goes back to (None from L1)."""
+    order = list(EscalationTier)
+    return order[tier.rank - 1] if tier.rank > 0 else None
 
 
 def can(spec: ActionSpec, incident: Incident) -> bool:
@@ -80,6 +91,8 @@ def can(spec: ActionSpec, incident: Incident) -> bool:
         return incident.acknowledged_at is None
     if spec is ESCALATE:
         return incident.tier.above() is not None
+    if spec is DEESCALATE:
+        return tier_below(incident.tier) is not None
     if spec is PAUSE:
         return incident.paused_since is None
     if spec is RESUME:
@@ -98,6 +111,8 @@ def refusal(spec: ActionSpec, incident: Incident) -> str:
         return f"{incident.key} is already waiting on the customer"
     if incident.state.active and spec is RESUME:
         return f"{incident.key} is not waiting on the customer"
+    if incident.state.active and spec is DEESCALATE:
+        return f"cannot de-escalate {incident.key}: it is already at {incident.tier}"
     state = incident.state.value.replace("_", " ")
     verb = {PAUSE.name: "pause the SLA clocks of", RESUME.name: "resume the SLA clocks of"}
     return f"cannot {verb.get(spec.name, spec.label.lower())} {incident.key}: it is {state}"
@@ -193,6 +208,24 @@ class IncidentActions(QObject):
         where = f" to {target}" if target else ""
         return self._ask_and_run(ESCALATE, incident, f"Why escalate {incident.key}{where}?", True)
 
+    def deescalate(self, incident: Incident) -> bool:
+        """One tier down, with a reason (the tier timers count again from now)."""
+        target = tier_below(incident.tier)
+        where = f" back to {target}" if target else ""
+        return self._ask_and_run(
+            DEESCALATE,
+            incident,
+            f"Why de-escalate {incident.key}{where}?",
+            True,
+            done=f"de-escalated {incident.tier} \u2192 {target}" if target else "",
+        )
+
+    def record_customer_update(self, incident: Incident) -> bool:
+        """What the customer was told (required); the update countdown starts again."""
+        return self._ask_and_run(
+            CUSTOMER_UPDATE, incident, f"What was the customer told about {incident.key}?", True
+        )
+
     def resolve(self, incident: Incident) -> bool:
         return self._ask_and_run(RESOLVE, incident, "Resolution note (optional):", False)
 
@@ -252,6 +285,8 @@ class IncidentActions(QObject):
         handlers = {
             ACKNOWLEDGE.name: self.acknowledge,
             ESCALATE.name: self.escalate,
+            DEESCALATE.name: self.deescalate,
+            CUSTOMER_UPDATE.name: self.record_customer_update,
             RESOLVE.name: self.resolve,
             CLOSE.name: self.close,
             FALSE_POSITIVE.name: self.mark_false_positive,
@@ -264,7 +299,7 @@ class IncidentActions(QObject):
     # ------------------------------------------------------------------ internals
 
     def _ask_and_run(
-        self, spec: ActionSpec, incident: Incident, label: str, required: bool
+        self, spec: ActionSpec, incident: Incident, label: str, required: bool, done: str = ""
     ) -> bool:
         if not self._allowed(spec, incident):
             return False
@@ -280,6 +315,12 @@ class IncidentActions(QObject):
             ESCALATE.name: lambda i, now, version: console.escalate(
                 i, now, note, expected_version=version
             ),
+            DEESCALATE.name: lambda i, now, version: console.deescalate(
+                i, now, note, expected_version=version
+            ),
+            CUSTOMER_UPDATE.name: lambda i, now, version: console.record_update(
+                i, now, note, expected_version=version
+            ),
             RESOLVE.name: lambda i, now, version: console.resolve(
                 i, now, note, expected_version=version
             ),
@@ -293,7 +334,7 @@ class IncidentActions(QObject):
                 i, now, note, expected_version=version
             ),
         }
-        return self._run(spec, incident, calls[spec.name])
+        return self._run(spec, incident, calls[spec.name], done)
 
     def _allowed(self, spec: ActionSpec, incident: Incident) -> bool:
         if incident.id is None or incident.id in self._in_flight:

@@ -26,6 +26,8 @@ from ui.incident_actions import (
     dialog_prompt,
     waiting_action,
 )
+from ui.notifications import DesktopMessage, Notifier
+from ui.policy_watch import PolicyWatch
 from ui.severity_dialog import SeverityPrompt, dialog_severity_prompt
 from ui.side_panel import IncidentPanel
 from ui.status_bar import ConsoleStatusBar
@@ -91,7 +93,11 @@ class MainWindow(QMainWindow):
     resumes them. The SLA cells, the header's counts and the side panel read every clock
     through `console.clock` (the customer's contract, the policies' at-risk marks). Both
     modes count the suppressed alerts after every change set; operator mode lists them
-    (click the count in the status bar).
+    (click the count in the status bar). Escalations by tier timer (with each change set)
+    and SLA clocks crossing an at-risk mark or deadline (checked on the 1 s tick) show as
+    toasts at the top right, and outside wall mode as desktop messages; the status bar
+    lists the recent ones. The policies and catalog files are watched and reloaded when
+    they change; a bad file is refused and the last good policies stay.
 
     Attributes:
         console: the facade (actions and alert loads go through it, off the GUI thread).
@@ -106,6 +112,8 @@ class MainWindow(QMainWindow):
             operator mode).
         suppressed: the suppressed-alerts query, refreshed after every change set.
         suppressed_dialog: the list of suppressed alerts, once opened (operator mode).
+        notifier: the toasts, desktop messages and recent notifications.
+        policy_watch: reloads the policies when their files change.
 
     Signals:
         first_painted(): the window painted for the first time (startup benchmark).
@@ -123,6 +131,7 @@ class MainWindow(QMainWindow):
         severity_prompt: SeverityPrompt | None = None,
         runner: TaskRunner | None = None,
         settings: QSettings | None = None,
+        desktop: DesktopMessage | None = None,
     ) -> None:
         super().__init__()
         self.console = console
@@ -149,6 +158,13 @@ class MainWindow(QMainWindow):
         self.table = IncidentTableView(self.model, clock=clock)
         self.status = ConsoleStatusBar(self, clock=clock)
         self.setStatusBar(self.status)
+        self.notifier = Notifier(self, wall=wall, desktop=desktop, clock=clock)
+        # before "last poll", which stays at the far right
+        self.status.removeWidget(self.status.last_poll_label)
+        self.status.addPermanentWidget(self.notifier.history_button)
+        self.status.addPermanentWidget(self.status.last_poll_label)
+        self.status.last_poll_label.show()
+        self._last_tick: datetime | None = None
         self.side_panel: IncidentPanel | None = None
         self.wall_header: WallHeader | None = None
         self.all_clear: AllClear | None = None
@@ -162,7 +178,12 @@ class MainWindow(QMainWindow):
         self.incident_actions.action_failed.connect(self._on_action_failed)
         self.suppressed.suppressed_changed.connect(self._on_suppressed_changed)
         self.suppressed.refresh_failed.connect(self._on_suppressed_failed)
-        self.table.sla_timer.timeout.connect(self._on_tick)
+        self.table.sla_timer.timeout.connect(self.tick)
+        self.notifier.incident_clicked.connect(self.select_incident)
+        self.notifier.stack.bottom_offset = self._toast_bottom
+        self.policy_watch = PolicyWatch(console, self.runner, parent=self)
+        self.policy_watch.policies_reloaded.connect(self._on_policies_reloaded)
+        self.policy_watch.reload_failed.connect(self._on_policies_refused)
         self._install_keys()
         self._first_paint = _FirstPaintWatch(self)
         self._first_paint.painted.connect(self.first_painted)
@@ -219,6 +240,7 @@ class MainWindow(QMainWindow):
         # the header carries the lamps and the suppressed count on the wall
         self.status.sources.setVisible(False)
         self.status.suppressed_button.setVisible(False)
+        self.notifier.history_button.setVisible(False)  # watched, not worked
         self.resize(1920, 1080)
 
     def _install_keys(self) -> None:
@@ -247,6 +269,8 @@ class MainWindow(QMainWindow):
     def load(self, incidents: Sequence[Incident], health: Sequence[SourceHealth] = ()) -> None:
         """The initial wall (`console.wall(now)`): one model reset, first row selected."""
         self.model.load(incidents)
+        if self._last_tick is None:  # crossings count from the first wall, not before
+            self._last_tick = self.clock()
         self._fit_columns_once_filled()
         if health:
             self.set_source_health(health)
@@ -266,6 +290,8 @@ class MainWindow(QMainWindow):
     def apply_changes(self, changes: ChangeSet) -> None:
         """A poll's change set (from the poll worker's `polled` signal)."""
         self.model.apply(changes)
+        if changes.notifications:
+            self.notifier.notify(changes.notifications)
         self._fit_columns_once_filled()
         if changes.sources:
             self.set_source_health(changes.sources)
@@ -365,10 +391,63 @@ class MainWindow(QMainWindow):
         if newer is not None and newer.version > panel.incident.version:
             panel.show_incident(newer)
 
-    def _on_tick(self) -> None:
+    def tick(self) -> None:
+        """The 1 s SLA tick: the panel's countdowns, the wall's header, and the SLA clocks
+        that crossed a mark since the previous tick (pure: no storage)."""
         if self.side_panel is not None:
             self.side_panel.refresh_clock()
         self._refresh_wall()
+        now = self.clock()
+        since, self._last_tick = self._last_tick, now
+        if since is None or now <= since:
+            return  # before the first wall, or a clock set back: nothing crossed
+        crossings = self.console.sla_crossings(list(self.model.incidents()), since, now)
+        if crossings:
+            self.notifier.notify(crossings)
+
+    def select_incident(self, incident_id: int) -> bool:
+        """Select an incident on the wall (a clicked notification)."""
+        if self.table.select_incident(incident_id):
+            return True
+        self.status.show_info(f"INC-{incident_id:06d} is no longer on the wall")
+        return False
+
+    def _toast_bottom(self) -> int:
+        """Toasts sit above the status bar (its lamps stay readable)."""
+        bar = self.statusBar()
+        return bar.height() if bar is not None and bar.isVisible() else 0
+
+    # ------------------------------------------------------------------ policies
+
+    def _on_policies_reloaded(self) -> None:
+        self.status.show_info("policies reloaded")
+        self.notifier.show_message("policies reloaded")
+        self.reload_wall()
+
+    def _on_policies_refused(self, error: str) -> None:
+        message = f"policies not reloaded: {error} (keeping the last good ones)"
+        self.status.show_error(message)
+        self.notifier.show_message(message, error=True)
+
+    def reload_wall(self) -> None:
+        """Read the whole wall again (new policies: watch window, triage) off the GUI thread;
+        the selection stays on the incident it was on."""
+        now, console = self.clock(), self.console
+        self.runner.submit(
+            "reload the wall",
+            lambda: (console.wall(now), console.source_health()),
+            on_result=self._wall_reloaded,
+            on_error=lambda error: self.show_error(f"could not reload the wall: {error}"),
+        )
+
+    def _wall_reloaded(self, result: object) -> None:
+        if not isinstance(result, tuple):
+            return
+        incidents, health = result
+        selected = self.selected_incident()
+        self.load(incidents, health)
+        if selected is not None and selected.id is not None:
+            self.table.select_incident(selected.id)
 
     def _refresh_wall(self) -> None:
         header, stack, all_clear = self.wall_header, self._wall_stack, self.all_clear
@@ -411,6 +490,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the clock and wait for running actions and loads (the window owns them)."""
         self.table.sla_timer.stop()
+        self.policy_watch.stop()
         self.runner.wait()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

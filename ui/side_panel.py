@@ -32,7 +32,10 @@ from ui.delegates import paint_severity_pill, sla_text_colour
 from ui.incident_actions import (
     ACTIONS,
     CHANGE_SEVERITY,
+    CUSTOMER_UPDATE,
+    DEESCALATE,
     PAUSE,
+    RESOLVE,
     RESUME,
     ActionSpec,
     IncidentActions,
@@ -41,7 +44,7 @@ from ui.incident_actions import (
 )
 from ui.local_time import day_and_time, hm, local
 from ui.sla_clock import SlaLook, read_sla
-from ui.timeline import FLAPPING_MARK, TimelineTable
+from ui.timeline import FLAPPING_MARK, TimelineTable, waited
 from ui.workers.actions import TaskRunner
 
 Clock = Callable[[], datetime]
@@ -69,6 +72,7 @@ _SUMMARY_FIELDS = (
     ("detected", "Detected"),
     ("sla", "SLA"),
     ("waiting", "Waiting"),
+    ("customer_update", "Customer update"),
     ("response_due", "Response due"),
     ("resolve_due", "Resolve due"),
     ("flags", "Flags"),
@@ -147,6 +151,14 @@ def waiting_words(incident: Incident, now: datetime) -> str:
         "",
     )
     return f"paused since {when} ({reason})" if reason else f"paused since {when}"
+
+
+def update_words(due: datetime, now: datetime) -> tuple[str, bool]:
+    """('next customer update due in 12 min', False) or ('customer update overdue by 3 min', True)."""
+    seconds = int((due - now).total_seconds())
+    if seconds >= 0:
+        return f"next customer update due in {waited(seconds)}", False
+    return f"customer update overdue by {waited(-seconds)}", True
 
 
 def root_words(incident: Incident) -> str:
@@ -341,9 +353,21 @@ class IncidentPanel(QWidget):
                 row.addWidget(value, 1)
                 row.addWidget(self._build_waiting_button(), 0, Qt.AlignmentFlag.AlignVCenter)
                 form.addRow(f"{label}:", row)
+            elif name == "customer_update":  # the button sits by the countdown it restarts
+                row = QHBoxLayout()
+                row.setContentsMargins(0, 0, 0, 0)
+                row.addWidget(value, 1)
+                button = QPushButton(f"{CUSTOMER_UPDATE.label}\u2026")
+                button.setToolTip("Record what the customer was told; the countdown starts again")
+                button.clicked.connect(lambda _checked=False: self.trigger(CUSTOMER_UPDATE))
+                self.buttons[CUSTOMER_UPDATE.name] = button
+                row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+                self._update_row = row
+                form.addRow(f"{label}:", row)
             else:
                 form.addRow(f"{label}:", value)
         form.setRowVisible(self._values["waiting"], False)  # shown only while paused
+        form.setRowVisible(self._update_row, False)  # only when the contract owes updates
         self._form = form
         return form
 
@@ -354,18 +378,28 @@ class IncidentPanel(QWidget):
         self.buttons[WAITING_BUTTON] = button
         return button
 
-    def _build_buttons(self) -> QHBoxLayout:
+    def _build_buttons(self) -> QVBoxLayout:
+        # two rows: who works it (acknowledge, escalate, de-escalate), then how it ends
+        rows = QVBoxLayout()
+        rows.setSpacing(4)
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
+        rows.addLayout(buttons)
         for spec in ACTIONS:
-            button = QPushButton(spec.label)
+            if spec is RESOLVE:
+                buttons.addStretch(1)
+                buttons = QHBoxLayout()
+                buttons.setSpacing(4)
+                rows.addLayout(buttons)
+            # the actions that ask first say so (the older ones kept their short labels)
+            button = QPushButton(f"{spec.label}\u2026" if spec is DEESCALATE else spec.label)
             key = ACTION_KEYS.get(spec.name)
             button.setToolTip(f"{spec.label} ({key})" if key else spec.label)
             button.clicked.connect(lambda _checked=False, spec=spec: self.trigger(spec))
             self.buttons[spec.name] = button
             buttons.addWidget(button)
         buttons.addStretch(1)
-        return buttons
+        return rows
 
     def _build_lists(self) -> QTabWidget:
         self.tabs = QTabWidget()
@@ -423,6 +457,7 @@ class IncidentPanel(QWidget):
         waiting = waiting_words(incident, now)
         values["waiting"].setText(waiting)
         self._form.setRowVisible(values["waiting"], bool(waiting))
+        self._form.setRowVisible(self._update_row, incident.update_due is not None)
         values["flags"].setText(flag_words(incident))
         self.refresh_clock()
         self._fill_timeline(incident)
@@ -472,6 +507,20 @@ class IncidentPanel(QWidget):
             label.setStyleSheet(f"color: {shade.name()}; font-weight: {weight};")
         else:
             label.setStyleSheet("")
+        self._refresh_update_due(incident)
+
+    def _refresh_update_due(self, incident: Incident) -> None:
+        label = self._values["customer_update"]
+        if incident.update_due is None:
+            label.clear()
+            return
+        text, overdue = update_words(incident.update_due, self.clock())
+        label.setText(text)
+        if overdue:  # the breached look: the customer has waited too long already
+            colour = theme.error_colour(self.palette()).name()
+            label.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        else:
+            label.setStyleSheet("")
 
     def _fill_timeline(self, incident: Incident) -> None:
         self.timeline.fill(incident, self.clock())
@@ -483,6 +532,8 @@ class IncidentPanel(QWidget):
 
     def summary_shown(self, name: str) -> bool:
         """Whether a summary field's row is shown ("waiting" is, only while paused)."""
+        if name == "customer_update":
+            return self._form.isRowVisible(self._update_row)
         return self._form.isRowVisible(self._values[name])
 
     def timeline_rows(self) -> list[tuple[str, str, str, str]]:
@@ -537,7 +588,7 @@ class IncidentPanel(QWidget):
         incident = self.incident
         busy = self.incident_actions.busy(incident)
         self.busy_label.setVisible(busy)
-        for spec in (*ACTIONS, CHANGE_SEVERITY):
+        for spec in (*ACTIONS, CHANGE_SEVERITY, CUSTOMER_UPDATE):
             enabled = incident is not None and not busy and can(spec, incident)
             self.buttons[spec.name].setEnabled(enabled)
         waiting = waiting_action(incident)

@@ -15,6 +15,7 @@ from ui.sla_clock import DOT, PAUSE_MARK
 COLUMNS = ("Time", "Event", "Actor", "Note")
 FLAPPING_MARK = "\u27f2"  # ⟲, as on the wall's badge
 RESUME_MARK = "\u25b6"  # ▶
+UPDATE_MARK = "\u2709"  # ✉: the customer was told where things stand
 # the SLA verdict an event carries: data key -> the clock's name in words
 _VERDICTS = {"response": "response", "resolve": "resolution"}
 
@@ -48,6 +49,10 @@ def event_words(event: TimelineEvent) -> str:
     words = kind.value.replace("_", " ")
     if kind in (EventKind.ESCALATED, EventKind.SEVERITY_CHANGED) and data.get("to"):
         return f"{words} {data.get('from', '')} \u2192 {data['to']}"
+    if kind is EventKind.DEESCALATED and data.get("to"):
+        return f"de-escalated {data.get('from', '')} \u2192 {data['to']}"
+    if kind is EventKind.CUSTOMER_UPDATE:  # what they were told is the note
+        return f"{UPDATE_MARK} customer updated"
     if kind is EventKind.ALERTS_ATTACHED and data.get("count"):
         return f"{words} (+{data['count']})"
     if kind is EventKind.TICKETED and data.get("ticket"):
