@@ -183,6 +183,8 @@ class TimelineEvent:
 
 
 SYSTEM = "system"
+# what ends when an incident's clocks stop for good: a wait, and the customer-update countdown
+_STOPPED: Mapping[str, Any] = MappingProxyType({"paused_since": None, "update_due": None})
 FLAPPING = "flapping"
 KNOWN_ISSUE = "known_issue"
 _ALERT_EVENTS = frozenset(
@@ -552,16 +554,7 @@ class Incident:
         """The resolution clock stops (met or breached, in the event); a pause ends with it."""
         at = self._stamp(now)
         data = _verdict("resolve", self.resolve_due, self._clock_time(at))
-        return self._record(
-            EventKind.RESOLVED,
-            at,
-            actor,
-            note,
-            data,
-            resolved_at=at,
-            paused_since=None,
-            update_due=None,
-        )
+        return self._record(EventKind.RESOLVED, at, actor, note, data, resolved_at=at, **_STOPPED)
 
     def pause(self, actor: str, now: datetime, reason: str) -> Incident:
         """Waiting on the customer: the running SLA clocks stop until `resume`."""
@@ -606,14 +599,7 @@ class Incident:
             reason = _required(reason, "a reason to mark a false positive")
         at = self._stamp(now)
         return self._record(
-            EventKind.FALSE_POSITIVE,
-            at,
-            actor,
-            reason,
-            {},
-            closed_at=at,
-            paused_since=None,
-            update_due=None,
+            EventKind.FALSE_POSITIVE, at, actor, reason, {}, closed_at=at, **_STOPPED
         )
 
     def add_note(self, actor: str, now: datetime, note: str) -> Incident:

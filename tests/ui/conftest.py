@@ -14,6 +14,7 @@ from PySide6.QtCore import QSettings, QThread, QThreadPool
 
 from app.config import Config
 from app.console import Console
+from tests.helpers.ui_operator import Clock, Prompts
 from ui.incident_actions import Prompt
 from ui.main_window import MainWindow
 from ui.severity_dialog import SeverityPrompt
@@ -146,3 +147,13 @@ def make_window(qtbot, t0: datetime) -> Iterator[Callable[..., MainWindow]]:
     # loads started by the test (alerts, the suppressed count) finish before the thread check
     for window in windows:
         window.runner.wait(10_000)
+
+
+@pytest.fixture
+def prompts() -> Prompts:
+    return Prompts()
+
+
+@pytest.fixture
+def clock(t0: datetime) -> Clock:
+    return Clock(t0)

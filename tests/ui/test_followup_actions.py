@@ -10,56 +10,18 @@ from PySide6.QtCore import Qt
 
 from app.console import Console
 from app.domain.incident import EscalationTier, EventKind, Incident, TimelineEvent
+from tests.helpers.ui_operator import Clock, Prompts, panel_of, settle
 from ui.incident_actions import CUSTOMER_UPDATE, DEESCALATE, ESCALATE
 from ui.main_window import MainWindow
-from ui.side_panel import IncidentPanel, update_words
+from ui.side_panel import update_words
 from ui.timeline import event_words
 
 TOLD = "failover to the replica under way, next update by 10:40"
 
 
-class Prompts:
-    """A scripted operator: answers prompts in order and remembers what was asked."""
-
-    def __init__(self, *answers: str | None) -> None:
-        self.answers = list(answers)
-        self.asked: list[tuple[str, str, bool]] = []
-
-    def __call__(self, title: str, label: str, required: bool) -> str | None:
-        self.asked.append((title, label, required))
-        return self.answers.pop(0) if self.answers else None
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def prompts() -> Prompts:
-    return Prompts()
-
-
-@pytest.fixture
-def clock(t0: datetime) -> Clock:
-    return Clock(t0)
-
-
 @pytest.fixture
 def window(make_window, polled_console: Console, prompts: Prompts, clock: Clock) -> MainWindow:
     return make_window(polled_console, prompt=prompts, clock=clock)
-
-
-def settle(qtbot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)
-
-
-def panel_of(window: MainWindow) -> IncidentPanel:
-    assert window.side_panel is not None
-    return window.side_panel
 
 
 def select_first(qtbot, window: MainWindow) -> Incident:

@@ -9,25 +9,9 @@ from PySide6.QtCore import Qt
 
 from app.console import Console
 from app.domain.incident import EscalationTier, IncidentState
+from tests.helpers.ui_operator import Prompts
 from ui.main_window import MainWindow
 from ui.wall_model import Column
-
-
-class Prompts:
-    """A scripted operator: answers prompts in order and remembers what was asked."""
-
-    def __init__(self, *answers: str | None) -> None:
-        self.answers = list(answers)
-        self.asked: list[tuple[str, str, bool]] = []
-
-    def __call__(self, title: str, label: str, required: bool) -> str | None:
-        self.asked.append((title, label, required))
-        return self.answers.pop(0) if self.answers else None
-
-
-@pytest.fixture
-def prompts() -> Prompts:
-    return Prompts()
 
 
 @pytest.fixture

@@ -15,18 +15,9 @@ from app.console import Console
 from app.domain.changes import ChangeSet
 from app.domain.notifications import Notification, NotificationKind
 from app.domain.severity import Severity
+from tests.helpers.ui_operator import Clock, settle
 from ui.main_window import MainWindow
 from ui.notifications import MAX_TOASTS, STORM, Notifier, storm_text
-
-
-class Clock:
-    """The window's clock, moved by the test."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Desktop:
@@ -58,11 +49,6 @@ def notice(
         at=at,
         team="noc-l2",
     )
-
-
-@pytest.fixture
-def clock(t0: datetime) -> Clock:
-    return Clock(t0)
 
 
 @pytest.fixture
@@ -300,7 +286,3 @@ def test_built_in_policies_watch_nothing(qtbot, window: MainWindow) -> None:
     assert window.console.config.policies_path is None
     assert not window.policy_watch.active
     assert window.policy_watch.watcher.files() == []
-
-
-def settle(qtbot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)

@@ -21,9 +21,9 @@ from app.domain.incident import (
     TimelineEvent,
 )
 from app.domain.severity import Severity
+from tests.helpers.ui_operator import panel_of, settle
 from ui.main_window import MainWindow
 from ui.severity_dialog import SeverityDialog
-from ui.side_panel import IncidentPanel
 from ui.suppressed import REASONS, SuppressedAlerts
 from ui.timeline import event_words
 from ui.wall_model import BadgesRole, Column, SeverityRole
@@ -57,10 +57,6 @@ def open_window(make_window, severity_answers: SeverityAnswers) -> Callable[...,
     return make
 
 
-def settle(qtbot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)
-
-
 def select_first(qtbot, window: MainWindow) -> Incident:
     """Select the wall's top row and wait for the panel's loads; the stored incident shown."""
     window.table.select_row(0)
@@ -69,11 +65,6 @@ def select_first(qtbot, window: MainWindow) -> Incident:
     assert target is not None
     assert target.id is not None
     return target
-
-
-def panel_of(window: MainWindow) -> IncidentPanel:
-    assert window.side_panel is not None
-    return window.side_panel
 
 
 def row_of(window: MainWindow, incident_id: int | None) -> int:

@@ -14,9 +14,10 @@ from PySide6.QtCore import Qt
 from app.config import Config
 from app.console import Console
 from app.domain.incident import EventKind, Incident, IncidentState, TimelineEvent
+from tests.helpers.ui_operator import Clock, Prompts, panel_of, settle
 from ui.local_time import hm
 from ui.main_window import MainWindow
-from ui.side_panel import WAITING_BUTTON, IncidentPanel
+from ui.side_panel import WAITING_BUTTON
 from ui.sla_clock import PAUSE_MARK, SlaLook
 from ui.timeline import event_words, waited
 from ui.wall_model import Column
@@ -25,50 +26,9 @@ DOT = " \u00b7 "
 REASON = "customer to confirm the maintenance window"
 
 
-class Prompts:
-    """A scripted operator: answers prompts in order and remembers what was asked."""
-
-    def __init__(self, *answers: str | None) -> None:
-        self.answers = list(answers)
-        self.asked: list[tuple[str, str, bool]] = []
-
-    def __call__(self, title: str, label: str, required: bool) -> str | None:
-        self.asked.append((title, label, required))
-        return self.answers.pop(0) if self.answers else None
-
-
-class Clock:
-    """The window's clock, moved by the test."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def prompts() -> Prompts:
-    return Prompts()
-
-
-@pytest.fixture
-def clock(t0: datetime) -> Clock:
-    return Clock(t0)
-
-
 @pytest.fixture
 def window(make_window, polled_console: Console, prompts: Prompts, clock: Clock) -> MainWindow:
     return make_window(polled_console, prompt=prompts, clock=clock)
-
-
-def settle(qtbot, window: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)
-
-
-def panel_of(window: MainWindow) -> IncidentPanel:
-    assert window.side_panel is not None
-    return window.side_panel
 
 
 def select(qtbot, window: MainWindow, row: int = 0) -> Incident:
