@@ -584,9 +584,16 @@ class Incident:
         data = {"paused_for": str(int((at - paused).total_seconds()))}
         return self._record(EventKind.RESUMED, at, actor, note, data, **changes)
 
-    def reopen(self, actor: str, now: datetime, note: str = "") -> Incident:
-        """A recurrence inside the watch window: back to diagnosis, resolution time cleared."""
-        return self._record(EventKind.REOPENED, self._stamp(now), actor, note, {}, resolved_at=None)
+    def reopen(
+        self, actor: str, now: datetime, note: str = "", update_cadence: timedelta | None = None
+    ) -> Incident:
+        """A recurrence inside the watch window: back to diagnosis, resolution time cleared,
+        and the customer-update countdown running again (when its contract has one)."""
+        at = self._stamp(now)
+        due = at + update_cadence if update_cadence is not None else None
+        return self._record(
+            EventKind.REOPENED, at, actor, note, {}, resolved_at=None, update_due=due
+        )
 
     def close(self, actor: str, now: datetime, rca: str) -> Incident:
         if self.allows(EventKind.CLOSED):

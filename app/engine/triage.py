@@ -489,7 +489,9 @@ class _Triage:
     def _reopen(self, incident: Incident, note: str) -> None:
         current = self.plan.current(incident)
         if current.state is IncidentState.RESOLVED:
-            self.plan.change(incident, current.reopen(SYSTEM, self.now, note))
+            contract = self.policies.contract_for(current.customer, self.catalog)
+            cadence = contract.update_cadence(current.severity)
+            self.plan.change(incident, current.reopen(SYSTEM, self.now, note, cadence))
 
     def _write_joins(self) -> None:
         for incident_id in sorted(self.joining.keys() | self.flaps.keys()):

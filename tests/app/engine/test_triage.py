@@ -308,6 +308,9 @@ def test_a_recurrence_inside_the_validation_window_reopens_the_incident() -> Non
     _, after = result.changed[5]
     assert after.state is IncidentState.DIAGNOSING
     assert after.resolved_at is None
+    # a P2 of a gold customer: the customer hears from us again within the hour
+    assert after.severity is Severity.P2
+    assert after.update_due == T0 + timedelta(minutes=69 + 60)
     assert [e.kind for e in after.timeline[-2:]] == [EventKind.REOPENED, EventKind.ALERTS_ATTACHED]
     assert result.reasons[again.fingerprint].startswith(
         "recurrence within the 1 h validation window: reopened INC-000005"
