@@ -12,8 +12,8 @@ from app.console import Console
 from app.domain.incident import EscalationTier, EventKind, Incident, TimelineEvent
 from tests.helpers.ui_operator import Clock, Prompts, panel_of, settle
 from ui.incident_actions import CUSTOMER_UPDATE, DEESCALATE, ESCALATE
+from ui.incident_header import update_words
 from ui.main_window import MainWindow
-from ui.side_panel import update_words
 from ui.timeline import event_words
 
 TOLD = "failover to the replica under way, next update by 10:40"
