@@ -19,6 +19,7 @@ from ui.incident_actions import (
     ACKNOWLEDGE,
     CHANGE_SEVERITY,
     ESCALATE,
+    FALSE_POSITIVE,
     RESOLVE,
     ActionSpec,
     IncidentActions,
@@ -254,6 +255,9 @@ class MainWindow(QMainWindow):
         if not self.wall_mode:  # the wall is watched, not worked: no override from across the room
             bindings.append(("S", lambda: self.trigger(CHANGE_SEVERITY)))
             bindings.append(("W", self.toggle_waiting))
+            # closes the incident: the reason it asks for is the confirmation
+            bindings.append(("F", lambda: self.trigger(FALSE_POSITIVE)))
+            bindings.append(("Esc", self.clear_selection))
         self._shortcuts = []
         for key, handler in bindings:
             shortcut = QShortcut(QKeySequence(key), self)
@@ -356,6 +360,13 @@ class MainWindow(QMainWindow):
             self.status.show_info("select an incident first")
             return False
         return self.incident_actions.trigger(spec, incident)
+
+    def clear_selection(self) -> None:
+        """Esc: no incident selected, and the side panel empties (it otherwise keeps the
+        last snapshot of a row that left the wall)."""
+        self.table.clear_selected()
+        if self.side_panel is not None:
+            self.side_panel.show_incident(None)
 
     def toggle_waiting(self) -> bool:
         """W: pause the selected incident's SLA clocks (asks why), or resume them if paused."""

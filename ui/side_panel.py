@@ -60,6 +60,7 @@ ACTION_KEYS = {
     "change_severity": "S",
     "pause": "W",
     "resume": "W",
+    "false_positive": "F",
 }
 # the one button that pauses or resumes the SLA clocks (beside the SLA line)
 WAITING_BUTTON = "waiting"

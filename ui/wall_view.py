@@ -208,6 +208,12 @@ class IncidentTableView(QTableView):
         self.setCurrentIndex(index)  # selects the row (SelectRows behaviour)
         self.scrollTo(index)
 
+    def clear_selected(self) -> None:
+        """Esc: nothing selected (the side panel empties; J/K start from the top again)."""
+        self.selectionModel().clearCurrentIndex()
+        self.clearSelection()
+        self.incident_selected.emit(None)
+
     def move_selection(self, step: int) -> None:
         """J/K: the next or previous row; the first row when nothing is selected."""
         current = self.currentIndex()

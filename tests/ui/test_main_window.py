@@ -279,3 +279,33 @@ def test_geometry_is_kept_in_qsettings(qtbot, make_window, demo_console: Console
     window.close()
     again = make_window(demo_console)
     assert (again.width(), again.height()) == (700, 540)
+
+
+def test_f_marks_a_false_positive_after_asking_why_and_esc_clears(
+    qtbot, window: MainWindow, prompts: Prompts, polled_console: Console
+) -> None:
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)  # shortcuts reach the active window only
+    window.table.setFocus()
+    window.table.select_row(0)
+    target = window.selected_incident()
+    assert target is not None
+    assert target.id is not None
+    prompts.answers.append(None)  # cancelled: nothing happens
+    qtbot.keyClick(window.table, Qt.Key.Key_F)
+    wait_for_actions(qtbot, window)
+    assert polled_console.incident(target.id).state is not IncidentState.FALSE_POSITIVE
+    prompts.answers.append("synthetic check misconfigured")
+    qtbot.keyClick(window.table, Qt.Key.Key_F)
+    qtbot.waitUntil(
+        lambda: polled_console.incident(target.id or 0).state is IncidentState.FALSE_POSITIVE,
+        timeout=10_000,
+    )
+    wait_for_actions(qtbot, window)
+    assert polled_console.incident(target.id).timeline[-1].note == "synthetic check misconfigured"
+    window.table.select_row(0)
+    assert window.selected_incident() is not None
+    qtbot.keyClick(window.table, Qt.Key.Key_Escape)
+    assert window.selected_incident() is None
+    assert window.side_panel is not None
+    assert window.side_panel.incident is None
