@@ -1,4 +1,4 @@
-"""`python -m app` runs the noc-console command."""
+"""`python -m app` runs the noc-console commands that need no window (the core alone)."""
 
 import sys
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from app import __version__
 from app.config import Config, ConfigError, load_config
@@ -27,8 +27,21 @@ from app.secrets import entry as secret_entry
 from app.store import StoreError
 
 EXIT_USAGE = 2
+
+
+class WindowUnavailable(Exception):
+    """A window command run by the core alone (`python -m app`), without the Qt console."""
+
+
 # errors a user can fix: one line naming what is wrong, exit 2, no traceback
-USER_ERRORS = (ConfigError, StoreError, DomainError, HistoryError, SecretUnavailable)
+USER_ERRORS = (
+    ConfigError,
+    StoreError,
+    DomainError,
+    HistoryError,
+    SecretUnavailable,
+    WindowUnavailable,
+)
 
 
 def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
@@ -130,16 +143,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+class Windows(Protocol):
+    """What the commands that open a window need from the Qt console (ui/launch.py).
+
+    The core never imports the UI: the `noc-console` entry point (ui.launch) hands these
+    in, and a core-only install (`python -m app`) runs every command but these.
+    """
+
+    def show_error(self, message: str) -> None: ...
+
+    def run(self, console: Any, *, wall: bool) -> int: ...
+
+    def screenshot(
+        self, console: Any, out: Path, *, view: str, size: tuple[int, int], now: datetime
+    ) -> None: ...
+
+
+def main(argv: Sequence[str] | None = None, *, windows: Windows | None = None) -> int:
     args = build_parser().parse_args(argv)
     gui = args.command is None
     configure_logging(args.verbose, to_file=gui or (args.command == "poll" and not args.once))
     try:
-        return _dispatch(args, gui)
+        return _dispatch(args, windows)
     except USER_ERRORS as error:
         message = str(error)
-        if gui:
-            _show_gui_error(message)
+        if gui and windows is not None:
+            windows.show_error(message)
         print(f"noc-console: {message}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -149,15 +178,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 141
-
-
-def _show_gui_error(message: str) -> None:
-    try:
-        from ui.app import show_fatal_error
-
-        show_fatal_error(message)
-    except Exception as error:  # noqa: BLE001 - no display: the stderr line is enough
-        print(f"noc-console: (no dialog: {error})", file=sys.stderr)
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -177,39 +197,41 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _dispatch(args: argparse.Namespace, gui: bool) -> int:
-    if gui:
-        console = _open(args)
-        from ui.app import route_qt_messages_to_logging, run
-
-        route_qt_messages_to_logging()
-        return run(console, wall=args.wall)
+def _dispatch(args: argparse.Namespace, windows: Windows | None) -> int:
+    if args.command in (None, "screenshot"):
+        return _window_command(args, windows)
     if args.command == "secrets":
         return _secrets(args)
     if args.command == "policies" and args.explain is None:
         return _policies_check(args)  # reads the files only: no database needed
-    if args.command == "screenshot":
-        size = _size(args.size)
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # works on a machine with no display
-        console = _open(args)
-        try:
-            now = _now()
-            console.poll_once(now)
-            from ui.app import route_qt_messages_to_logging
-            from ui.screenshot import render
-
-            route_qt_messages_to_logging()
-            render(console, args.out, view=args.view, size=size, now=now)
-        finally:
-            console.shutdown()
-        print(args.out)
-        return 0
     console = _open(args)
     try:
         handler = _HANDLERS[args.command]
         return int(handler(console, args))
     finally:
         console.shutdown()
+
+
+def _window_command(args: argparse.Namespace, windows: Windows | None) -> int:
+    """The console window, or a screenshot of it: only through the Qt console's entry point."""
+    if windows is None:
+        raise WindowUnavailable(
+            "this command opens a window, which the core alone cannot: run `noc-console` "
+            "(or `python -m ui`) from an install with the Qt console"
+        )
+    if args.command is None:
+        return windows.run(_open(args), wall=args.wall)
+    size = _size(args.size)
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"  # works on a machine with no display
+    console = _open(args)
+    try:
+        now = _now()
+        console.poll_once(now)
+        windows.screenshot(console, args.out, view=args.view, size=size, now=now)
+    finally:
+        console.shutdown()
+    print(args.out)
+    return 0
 
 
 def _size(text: str) -> tuple[int, int]:

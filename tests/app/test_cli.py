@@ -174,3 +174,13 @@ def test_a_reader_leaving_the_pipe_early_is_not_an_error(tmp_path: Path) -> None
     os.close(write_end)
     assert b"Traceback" not in writer.stderr, writer.stderr.decode()
     assert writer.returncode == 141
+
+
+def test_the_core_alone_says_which_command_opens_a_window(
+    capsys: pytest.CaptureFixture[str], db_url: str, tmp_path: Path
+) -> None:
+    """`python -m app` (no Qt console handed in) refuses the window commands in one line."""
+    code, _, err = run(capsys, "screenshot", str(tmp_path / "x.png"), "--db", db_url)
+    assert code == 2
+    assert err.startswith("noc-console: this command opens a window")
+    assert not (tmp_path / "x.png").exists()

@@ -97,7 +97,7 @@ def test_gui_start_errors_are_a_dialog_with_the_cli_s_one_line(
 ) -> None:
     """A broken config when opening the window: the same line in a dialog, exit 2, no traceback."""
     import ui.app
-    from app.cli import main
+    from ui.launch import main
 
     shown: list[str] = []
     monkeypatch.setattr(ui.app, "show_fatal_error", shown.append)
@@ -120,7 +120,7 @@ def test_sigterm_stops_the_console_cleanly(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
     env.pop("NOC_QUIT_AFTER_FIRST_PAINT", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "app", "--db", f"sqlite:///{database}"],
+        [sys.executable, "-m", "ui", "--db", f"sqlite:///{database}"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
