@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.table = IncidentTableView(self.model, clock=clock)
         self.status = ConsoleStatusBar(self, clock=clock)
         self.setStatusBar(self.status)
+        self._sla_watch = console.sla_watch()  # crossings without reading every clock each tick
         self.notifier = Notifier(self, wall=wall, desktop=desktop, clock=clock)
         # before "last poll", which stays at the far right
         self.status.removeWidget(self.status.last_poll_label)
@@ -412,7 +413,7 @@ class MainWindow(QMainWindow):
         since, self._last_tick = self._last_tick, now
         if since is None or now <= since:
             return  # before the first wall, or a clock set back: nothing crossed
-        crossings = self.console.sla_crossings(list(self.model.incidents()), since, now)
+        crossings = self._sla_watch.crossings(self.model.incidents(), since, now)
         if crossings:
             self.notifier.notify(crossings)
 
@@ -431,6 +432,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ policies
 
     def _on_policies_reloaded(self) -> None:
+        self._sla_watch = self.console.sla_watch()  # new marks and contracts: new moments
         self.status.show_info("policies reloaded")
         self.notifier.show_message("policies reloaded")
         self.reload_wall()

@@ -33,13 +33,13 @@ from app.domain.notifications import Notification
 from app.domain.policy import Policies
 from app.domain.severity import Severity
 from app.domain.triage_rules import KnownIssue
-from app.engine.escalation import due_escalations, sla_crossings
+from app.engine.escalation import SlaWatch, due_escalations
 from app.engine.explain import Explanation, explain_incident
 from app.engine.metrics import Metrics
 from app.engine.metrics import compute as compute_metrics
 from app.engine.noise import NoiseReport
 from app.engine.noise import rank as rank_noise
-from app.engine.sla_clock import ClockReading, read_clock
+from app.engine.sla_clock import ClockReading, next_change, read_clock
 from app.gc_pause import gc_paused, release_gradually
 from app.history import ImportResult, read_history, write_history
 from app.paths import default_database_url
@@ -238,11 +238,13 @@ class Console:
             repository.save(before, after, now)
         return tuple(notice for _, _, notice in due)
 
-    def sla_crossings(
-        self, incidents: Sequence[Incident], since: datetime, now: datetime
-    ) -> list[Notification]:
-        """Clocks that passed an at-risk mark or their deadline in (since, now]; pure."""
-        return sla_crossings(incidents, since, now, self.clock)
+    def sla_watch(self) -> SlaWatch:
+        """SLA crossings for a caller that asks every second (pure: no storage)."""
+        return SlaWatch(self.clock, self.next_clock_change)
+
+    def next_clock_change(self, incident: Incident, now: datetime) -> datetime | None:
+        contract = self.policies.contract_for(incident.customer, self.catalog)
+        return next_change(incident, now, contract, self.policies.at_risk)
 
     # ------------------------------------------------------------------ the wall
 

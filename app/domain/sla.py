@@ -66,6 +66,25 @@ class Calendar:
             return self._add_business_days(start, target // _DAY, zone)
         return self._add_business_time(start, target, zone)
 
+    def before(self, end: datetime, amount: timedelta) -> datetime:
+        """The latest instant with `amount` of clock time left until `end` (add, backwards)."""
+        end = ensure_utc(end)
+        if self.always or amount <= timedelta(0):
+            return end - max(amount, timedelta(0))
+        zone = ZoneInfo(self.timezone or "UTC")
+        left = amount
+        day = end.astimezone(zone).date()
+        for _ in range(3660):
+            if self._is_business_day(day):
+                opens, closes = self._window(day, zone)
+                latest = min(closes, end)
+                if latest > opens:
+                    if left <= latest - opens:
+                        return latest - left
+                    left -= latest - opens
+            day -= _DAY
+        raise ValueError(f"calendar {self.describe()} has no business hours")
+
     @property
     def day_length(self) -> timedelta:
         """The clock time one business day holds (a whole day for 24x7)."""

@@ -75,15 +75,42 @@ def read_clock(
     return ClockReading(SlaState.AT_RISK if level else SlaState.OK, clock, due, used, level)
 
 
+def next_change(
+    incident: Incident,
+    now: datetime,
+    contract: SlaPolicy,
+    at_risk: tuple[float, float] = (0.5, 0.75),
+) -> datetime | None:
+    """The first instant after `now` at which `read_clock` would say something new (an
+    at-risk mark, the deadline) or a customer update falls due; None if nothing will.
+
+    Lets a caller that polls every second skip every incident with nothing coming up.
+    """
+    found: list[datetime] = []
+    if incident.update_due is not None:
+        found.append(incident.update_due)
+    clock, due = incident.running_clock, incident.next_deadline
+    target = contract.targets.get(incident.severity)
+    if incident.paused_since is None and clock is not None and due is not None and target:
+        calendar = contract.calendar_for(incident.severity)
+        length = _effective(target.response if clock == "response" else target.resolve, calendar)
+        found.extend(calendar.before(due, length * (1 - mark)) for mark in at_risk)
+        found.append(due)
+    return min((at for at in found if at > now), default=None)
+
+
+def _effective(target: timedelta, calendar: Calendar) -> timedelta:
+    """A target as working time: whole days on a business calendar are business days."""
+    if not calendar.always and target % _DAY == timedelta(0):
+        return (target // _DAY) * calendar.day_length
+    return target
+
+
 def _used(at: datetime, due: datetime, target: timedelta, calendar: Calendar) -> float:
     """1 - (working time left) / (the target): time spent waiting on the customer, which
     pushed the deadline, is not counted as used."""
-    if calendar.always:
-        left = due - at
-    else:
-        left = calendar.working_time(at, due)
-        if target % _DAY == timedelta(0):  # whole days count business days
-            target = (target // _DAY) * calendar.day_length
+    left = due - at if calendar.always else calendar.working_time(at, due)
+    target = _effective(target, calendar)
     if target <= timedelta(0):
         return 1.0
     return max(0.0, 1 - left / target)

@@ -113,3 +113,19 @@ def test_working_time_undoes_add(start: datetime, minutes: int) -> None:
     count business days instead: see test_whole_days_are_business_days...)."""
     target = timedelta(minutes=minutes)
     assert LONDON.working_time(start, LONDON.add(start, target)) == target
+
+
+@given(
+    end=st.datetimes(
+        min_value=datetime(2026, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds
+        max_value=datetime(2027, 12, 31),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    ),
+    minutes=st.integers(min_value=1, max_value=60 * 40),
+)
+def test_before_is_add_backwards(end: datetime, minutes: int) -> None:
+    amount = timedelta(minutes=minutes)
+    start = LONDON.before(end, amount)
+    assert LONDON.working_time(start, end) == amount
+    # the latest such instant: a minute later, less than `amount` is left
+    assert LONDON.working_time(start + timedelta(minutes=1), end) < amount

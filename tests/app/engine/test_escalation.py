@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.config.policies import load_policies, parse_policies_text
 from app.domain.errors import DomainError, IllegalTransition
 from app.domain.incident import EscalationTier, EventKind, Incident, IncidentState
 from app.domain.notifications import NotificationKind
 from app.domain.severity import Severity
-from app.domain.sla import SlaPolicy, SlaTarget
-from app.engine.escalation import due_escalations, sla_crossings
-from app.engine.sla_clock import read_clock
+from app.domain.sla import Calendar, SlaPolicy, SlaTarget
+from app.engine.escalation import SlaWatch, due_escalations, sla_crossings
+from app.engine.sla_clock import next_change, read_clock
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 GOLD = SlaPolicy("gold", {Severity.P1: SlaTarget(timedelta(minutes=15), timedelta(hours=4))})
+BUSINESS = SlaPolicy(
+    "bronze",
+    {Severity.P1: SlaTarget(timedelta(hours=1), timedelta(days=1))},
+    Calendar("Europe/London", time(8, 0), time(18, 0), frozenset(range(5))),
+)
 POLICIES = load_policies()  # P1: L1 5m, L2 15m, L3 30m unacknowledged; L2 team noc-l2
 
 
@@ -127,3 +134,33 @@ def test_deescalation_needs_a_reason_and_restarts_the_tier_timer() -> None:
         due_escalations([back], POLICIES, T0 + timedelta(minutes=11))[0][1].tier
         is EscalationTier.L2
     )
+
+
+@given(
+    steps=st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=12),
+    business=st.booleans(),
+)
+def test_the_watch_reports_what_reading_every_clock_would(steps: list[int], business: bool) -> None:
+    """SlaWatch skips clocks with nothing coming up, and misses nothing they would say."""
+    contract = BUSINESS if business else GOLD
+    incidents = [
+        replace(
+            p1(n), detected_at=T0 - timedelta(minutes=7 * n), update_due=T0 + timedelta(minutes=n)
+        )
+        for n in range(1, 6)
+    ]
+    incidents = [
+        replace(i, response_due=contract.deadlines(Severity.P1, i.detected_at)[0])
+        for i in incidents
+    ]
+
+    def read(incident: Incident, at: datetime):  # type: ignore[no-untyped-def]
+        return read_clock(incident, at, contract)
+
+    watch = SlaWatch(read, lambda i, at: next_change(i, at, contract))
+    since = T0
+    for step in steps:
+        now = since + timedelta(minutes=step)
+        expected = sla_crossings(incidents, since, now, read)
+        assert watch.crossings(incidents, since, now) == expected
+        since = now
