@@ -311,30 +311,22 @@ class IncidentActions(QObject):
             return False
         note = text.strip()
         console = self.console
-        calls: dict[str, Call] = {
-            ESCALATE.name: lambda i, now, version: console.escalate(
-                i, now, note, expected_version=version
-            ),
-            DEESCALATE.name: lambda i, now, version: console.deescalate(
-                i, now, note, expected_version=version
-            ),
-            CUSTOMER_UPDATE.name: lambda i, now, version: console.record_update(
-                i, now, note, expected_version=version
-            ),
-            RESOLVE.name: lambda i, now, version: console.resolve(
-                i, now, note, expected_version=version
-            ),
-            CLOSE.name: lambda i, now, version: console.close(
-                i, now, note, expected_version=version
-            ),
-            FALSE_POSITIVE.name: lambda i, now, version: console.mark_false_positive(
-                i, now, note, expected_version=version
-            ),
-            PAUSE.name: lambda i, now, version: console.pause(
-                i, now, note, expected_version=version
-            ),
+        # every one of these takes (incident id, now, the operator's words)
+        methods: dict[str, Callable[..., Incident]] = {
+            ESCALATE.name: console.escalate,
+            DEESCALATE.name: console.deescalate,
+            CUSTOMER_UPDATE.name: console.record_update,
+            RESOLVE.name: console.resolve,
+            CLOSE.name: console.close,
+            FALSE_POSITIVE.name: console.mark_false_positive,
+            PAUSE.name: console.pause,
         }
-        return self._run(spec, incident, calls[spec.name], done)
+        method = methods[spec.name]
+
+        def call(incident_id: int, now: datetime, version: int) -> Incident:
+            return method(incident_id, now, note, expected_version=version)
+
+        return self._run(spec, incident, call, done)
 
     def _allowed(self, spec: ActionSpec, incident: Incident) -> bool:
         if incident.id is None or incident.id in self._in_flight:
