@@ -50,16 +50,8 @@ def due_escalations(
         after = incident.escalate(SYSTEM, now, reason, target)
         team = policies.team_for(target, incident.team)
         to_whom = f" ({team})" if team else ""
-        notice = Notification(
-            kind=NotificationKind.ESCALATED,
-            incident_id=incident.id or 0,
-            key=incident.key,
-            severity=incident.severity,
-            title=incident.title,
-            text=f"{incident.key} escalated to {target.value}{to_whom}: {reason}",
-            at=now,
-            team=team,
-        )
+        text = f"{incident.key} escalated to {target.value}{to_whom}: {reason}"
+        notice = _notice(incident, NotificationKind.ESCALATED, now, text, team)
         found.append((incident, after, notice))
     return found
 
@@ -77,7 +69,8 @@ def sla_crossings(
             continue
         due = incident.update_due
         if due is not None and since < due <= now:
-            found.append(_notice(incident, NotificationKind.UPDATE_DUE, now, "customer update due"))
+            text = f"{incident.key} customer update due: {incident.title}"
+            found.append(_notice(incident, NotificationKind.UPDATE_DUE, now, text, incident.team))
         before, after = read(incident, since), read(incident, now)
         if after.level <= before.level or after.state is SlaState.PAUSED:
             continue
@@ -85,7 +78,8 @@ def sla_crossings(
             kind, what = NotificationKind.BREACHED, "breached"
         else:
             kind, what = NotificationKind.AT_RISK, f"{round((after.used or 0) * 100)}% used"
-        found.append(_notice(incident, kind, now, f"{after.clock} SLA {what}"))
+        text = f"{incident.key} {after.clock} SLA {what}: {incident.title}"
+        found.append(_notice(incident, kind, now, text, incident.team))
     return found
 
 
@@ -125,14 +119,16 @@ class SlaWatch:
         return sla_crossings(due, since, now, self._read)
 
 
-def _notice(incident: Incident, kind: NotificationKind, now: datetime, what: str) -> Notification:
+def _notice(
+    incident: Incident, kind: NotificationKind, now: datetime, text: str, team: str | None
+) -> Notification:
     return Notification(
         kind=kind,
         incident_id=incident.id or 0,
         key=incident.key,
         severity=incident.severity,
         title=incident.title,
-        text=f"{incident.key} {what}: {incident.title}",
+        text=text,
         at=now,
-        team=incident.team,
+        team=team,
     )
