@@ -1,9 +1,12 @@
 """The incident wall's table model: incident snapshots in urgency order, updated by change sets.
 
-The rows are kept sorted by `Incident.urgency_key()` in Python (a bisect over a parallel
-list of keys), never through a QSortFilterProxyModel (PERF.md 1.3). A poll's change set
-becomes row removals, in-place `dataChanged`, row moves and row inserts, so selection
-and scroll survive every poll; only `load()` resets the model.
+The rows are kept sorted in Python (a bisect over a parallel list of keys), never through
+a QSortFilterProxyModel (PERF.md 1.3): by `Incident.urgency_key()`, or by a column the
+operator clicked with urgency breaking ties. The operator's filter is applied here too:
+the model holds every incident on the wall and shows those that pass. A poll's change
+set becomes row removals, in-place `dataChanged`, row moves and row inserts, so selection
+and scroll survive every poll; a new filter or sort is one `layoutChanged` (persistent
+indexes follow their incidents); only `load()` resets the model.
 """
 
 from __future__ import annotations
@@ -27,12 +30,14 @@ from PySide6.QtCore import (
 from app.domain.changes import ChangeSet
 from app.domain.health import SourceHealth, SourceStatus
 from app.domain.incident import Incident, IncidentState
+from app.domain.incident_filter import IncidentFilter, haystack
 from ui import theme
 from ui.local_time import day_and_time, hm
 from ui.sla_clock import ClockReader, as_stored, read_sla
 
 Clock = Callable[[], datetime]
 UrgencyKey = tuple[int, float, int, float, int]
+OrderKey = tuple[Any, ...]
 AnyIndex = QModelIndex | QPersistentModelIndex
 
 
@@ -100,6 +105,9 @@ _STATE_WORDS = {state: state.value.replace("_", " ") for state in IncidentState}
 # Sources that cannot currently be trusted; UNKNOWN (not polled yet) is not stale.
 _STALE_STATUSES = frozenset({SourceStatus.DOWN, SourceStatus.RATE_LIMITED})
 FLAPPING_BADGE = "\u27f2 flapping"  # ⟲
+# How many incidents that left the wall are remembered (to refuse their late, older
+# snapshots): a race between a poll and an action lasts seconds, not thousands of closures.
+GONE_MEMORY = 4096
 
 
 def _utc_now() -> datetime:
@@ -108,13 +116,56 @@ def _utc_now() -> datetime:
 
 @dataclass(slots=True)
 class _Row:
-    """One row: the snapshot, its sort key and its display texts, computed once per change."""
+    """One incident on the wall: the snapshot, its urgency and display order, its display
+    and search texts (computed once per change), and whether the filter shows it."""
 
     incident: Incident
     key: UrgencyKey
     texts: list[str]
     stale: str | None = None
     badges: tuple[str, ...] = ()
+    search: str = ""
+    order: OrderKey = ()
+    shown: bool = True
+
+
+class _Descending:
+    """Reverses one component of a sort key (strings cannot be negated)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Descending) -> bool:
+        return bool(other.value < self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and bool(self.value == other.value)
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+_STATE_ORDER = {state: number for number, state in enumerate(IncidentState)}
+
+
+def sort_value(column: Column, incident: Incident, texts: Sequence[str]) -> Any:
+    """What a column sorts by: ranks for enums, times for the SLA, folded text otherwise."""
+    if column == Column.SEVERITY:
+        return incident.severity.rank
+    if column == Column.KEY:
+        return incident.id or 0
+    if column == Column.STATE:
+        return _STATE_ORDER[incident.state]
+    if column == Column.TIER:
+        return incident.tier.rank
+    if column == Column.SLA:
+        deadline = incident.next_deadline
+        return deadline.timestamp() if deadline is not None else float("inf")
+    if column == Column.ALERTS:
+        return incident.alert_count
+    return texts[column].casefold()
 
 
 def services_text(incident: Incident) -> str:
@@ -176,13 +227,16 @@ class IncidentTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.clock = clock
         self.sla_reader = sla_reader
-        self._rows: list[_Row] = []
-        self._keys: list[UrgencyKey] = []
-        self._by_id: dict[int, _Row] = {}
+        self._rows: list[_Row] = []  # the shown rows, in display order
+        self._keys: list[OrderKey] = []  # their `order`, for bisect
+        self._by_id: dict[int, _Row] = {}  # every row on the wall, shown or not
         # id -> version of incidents that left the wall, so a late, older upsert
         # (a poll diff racing an action result) cannot bring them back
         self._gone: dict[int, int] = {}
         self._stale_sources: dict[str, str] = {}  # source name -> "stale since 14:02"
+        self._filter = IncidentFilter()
+        self._sort_column: Column | None = None
+        self._descending = False
 
     # ------------------------------------------------------------------ Qt model API
 
@@ -305,31 +359,116 @@ class IncidentTableModel(QAbstractTableModel):
         return self._rows[row].incident if 0 <= row < len(self._rows) else None
 
     def incident(self, incident_id: int) -> Incident | None:
+        """The snapshot of an incident on the wall, shown or filtered out."""
         found = self._by_id.get(incident_id)
         return found.incident if found is not None else None
 
     def row_of(self, incident_id: int) -> int | None:
+        """Its row, or None when it is not on the wall or the filter hides it."""
         found = self._by_id.get(incident_id)
-        return bisect_left(self._keys, found.key) if found is not None else None
+        if found is None or not found.shown:
+            return None
+        return bisect_left(self._keys, found.order)
 
     def index_of(self, incident_id: int, column: int = 0) -> QModelIndex:
         row = self.row_of(incident_id)
         return self.index(row, column) if row is not None else QModelIndex()
 
     def incidents(self) -> Iterator[Incident]:
-        """Every incident on the wall, most urgent first."""
+        """The incidents shown, in display order (most urgent first unless sorted)."""
         return (row.incident for row in self._rows)
+
+    def all_incidents(self) -> Iterator[Incident]:
+        """Every incident on the wall, the filtered-out ones too, in no particular order:
+        the header's counts and the SLA crossings never depend on what a filter hides."""
+        return (row.incident for row in self._by_id.values())
+
+    def total(self) -> int:
+        """How many incidents are on the wall (`rowCount` counts only the shown ones)."""
+        return len(self._by_id)
+
+    @property
+    def filter(self) -> IncidentFilter:
+        return self._filter
+
+    @property
+    def sort_column(self) -> Column | None:
+        """The column the rows are sorted by; None for urgency order."""
+        return self._sort_column
+
+    @property
+    def sort_descending(self) -> bool:
+        return self._descending
+
+    def values(self, column: Column) -> list[str]:
+        """The distinct non-empty texts of a column over the whole wall (filter choices)."""
+        return sorted({row.texts[column] for row in self._by_id.values()} - {""})
+
+    # ------------------------------------------------------------------ filter and sort
+
+    def set_filter(self, wanted: IncidentFilter) -> None:
+        """Show only what passes `wanted`: one layout change, selection kept when still shown."""
+        if wanted == self._filter:
+            return
+        self._filter = wanted
+        self._relayout()
+
+    def set_sort(self, column: Column | None, descending: bool = False) -> None:
+        """Sort by a column (urgency breaks ties), or by urgency alone with None."""
+        descending = descending and column is not None
+        if column == self._sort_column and descending == self._descending:
+            return
+        self._sort_column, self._descending = column, descending
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Recompute which rows show and their order; persistent indexes follow their
+        incidents, or become invalid when the filter hides them.
+
+        Measured (benchmarks/test_wall_bench.py): Python key functions over the snapshots
+        and one layoutChanged, against tens of seconds through a QSortFilterProxyModel.
+        """
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        previous = [
+            (self._rows[index.row()].incident.id, index.column())
+            if index.row() < len(self._rows)
+            else (None, 0)
+            for index in persistent
+        ]
+        for row in self._by_id.values():
+            row.order = self._order(row)
+            row.shown = self._passes(row)
+        rows = sorted((row for row in self._by_id.values() if row.shown), key=_order_of)
+        self._rows = rows
+        self._keys = [row.order for row in rows]
+        moved = [
+            self.index_of(incident_id, column) if incident_id is not None else QModelIndex()
+            for incident_id, column in previous
+        ]
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
+
+    def _order(self, row: _Row) -> OrderKey:
+        column = self._sort_column
+        if column is None:
+            return row.key
+        value = sort_value(column, row.incident, row.texts)
+        return (_Descending(value) if self._descending else value, row.key)
+
+    def _passes(self, row: _Row) -> bool:
+        return self._filter.matches(row.incident, row.search)
 
     # ------------------------------------------------------------------ changes
 
     def load(self, incidents: Iterable[Incident]) -> None:
         """Replace everything (startup, reconnect): the only reset this model does."""
         self.beginResetModel()
-        rows = [self._make_row(i) for i in incidents if i.id is not None and not i.state.terminal]
-        rows.sort(key=lambda row: row.key)
+        every = [self._make_row(i) for i in incidents if i.id is not None and not i.state.terminal]
+        self._by_id = {row.incident.id: row for row in every if row.incident.id is not None}
+        rows = sorted((row for row in every if row.shown), key=_order_of)
         self._rows = rows
-        self._keys = [row.key for row in rows]
-        self._by_id = {row.incident.id: row for row in rows if row.incident.id is not None}
+        self._keys = [row.order for row in rows]
         self._gone = {}
         self.endResetModel()
 
@@ -364,13 +503,13 @@ class IncidentTableModel(QAbstractTableModel):
         if current is None:
             if not self._admits(incident):
                 return False
-            self._insert(self._make_row(incident))
+            self._insert_many([self._make_row(incident)])
             return True
         if incident.version < current.incident.version:
             return False
         if incident.state.terminal:
-            self._remove_row(current)
-            self._gone[incident_id] = incident.version
+            self._forget(current)
+            self._remember_gone(incident_id, incident.version)
             return True
         self._update(current, incident)
         return True
@@ -380,8 +519,8 @@ class IncidentTableModel(QAbstractTableModel):
         current = self._by_id.get(incident_id)
         if current is None:
             return False
-        self._gone[incident_id] = current.incident.version
-        self._remove_row(current)
+        self._remember_gone(incident_id, current.incident.version)
+        self._forget(current)
         return True
 
     def set_source_health(self, health: Sequence[SourceHealth]) -> None:
@@ -395,12 +534,14 @@ class IncidentTableModel(QAbstractTableModel):
             return
         self._stale_sources = stale
         last = len(Column) - 1
-        for number, row in enumerate(self._rows):
+        for row in self._by_id.values():
             text = self._stale_of(row.incident)
             if text != row.stale:
                 row.stale = text
                 row.texts = _texts(row.incident, text)
-                self.dataChanged.emit(self.index(number, 0), self.index(number, last))
+                if row.shown:
+                    number = bisect_left(self._keys, row.order)
+                    self.dataChanged.emit(self.index(number, 0), self.index(number, last))
 
     # ------------------------------------------------------------------ internals
 
@@ -412,75 +553,111 @@ class IncidentTableModel(QAbstractTableModel):
 
     def _make_row(self, incident: Incident) -> _Row:
         stale = self._stale_of(incident)
-        return _Row(
-            incident, incident.urgency_key(), _texts(incident, stale), stale, badges(incident)
+        row = _Row(
+            incident,
+            incident.urgency_key(),
+            _texts(incident, stale),
+            stale,
+            badges(incident),
+            haystack(incident),
         )
+        row.order = self._order(row)
+        row.shown = self._passes(row)
+        return row
 
     def _admits(self, incident: Incident) -> bool:
         """A new row for it? Not if it already left the wall in a newer version, or is closed."""
         if incident.id is None or incident.version < self._gone.get(incident.id, -1):
             return False
         if incident.state.terminal:
-            self._gone[incident.id] = incident.version
+            self._remember_gone(incident.id, incident.version)
             return False
         return True
 
+    def _remember_gone(self, incident_id: int, version: int) -> None:
+        gone = self._gone
+        gone.pop(incident_id, None)  # re-inserted: the newest departures are kept longest
+        gone[incident_id] = version
+        if len(gone) > GONE_MEMORY:
+            del gone[next(iter(gone))]
+
     def _insert_many(self, rows: list[_Row]) -> None:
-        """Insert rows at their sorted places, one beginInsertRows per contiguous run.
+        """Put new rows on the wall; the shown ones at their sorted places, one
+        beginInsertRows per contiguous run.
 
         A storm's first poll brings hundreds of incidents at once; one signal per row cost
         ~40 ms of GUI time for 500, one per run (usually a handful) a fraction of that.
         """
-        if len(rows) < 8:
-            for row in rows:
-                self._insert(row)
+        for row in rows:
+            if row.incident.id is not None:
+                self._by_id[row.incident.id] = row
+        shown = [row for row in rows if row.shown]
+        if len(shown) < 8:
+            for row in shown:
+                self._show(row)
             return
-        rows.sort(key=lambda row: row.key)
-        merged_keys = sorted([*self._keys, *(row.key for row in rows)])
-        new_keys = {row.key for row in rows}
+        shown.sort(key=_order_of)
+        merged_keys = sorted([*self._keys, *(row.order for row in shown)])
+        by_order = {row.order: row for row in shown}
         runs: list[tuple[int, int]] = []  # (first, last) positions in the merged order
         for position, key in enumerate(merged_keys):
-            if key in new_keys:
+            if key in by_order:
                 if runs and runs[-1][1] == position - 1:
                     runs[-1] = (runs[-1][0], position)
                 else:
                     runs.append((position, position))
-        by_key = {row.key: row for row in rows}
         for first, last in runs:  # in increasing order: earlier runs are already in place
             self.beginInsertRows(QModelIndex(), first, last)
-            block = [by_key[merged_keys[p]] for p in range(first, last + 1)]
+            block = [by_order[merged_keys[p]] for p in range(first, last + 1)]
             self._rows[first:first] = block
-            self._keys[first:first] = [row.key for row in block]
-            for row in block:
-                if row.incident.id is not None:
-                    self._by_id[row.incident.id] = row
+            self._keys[first:first] = [row.order for row in block]
             self.endInsertRows()
 
-    def _insert(self, row: _Row) -> None:
-        position = bisect_left(self._keys, row.key)
+    def _show(self, row: _Row) -> None:
+        position = bisect_left(self._keys, row.order)
         self.beginInsertRows(QModelIndex(), position, position)
         self._rows.insert(position, row)
-        self._keys.insert(position, row.key)
-        if row.incident.id is not None:
-            self._by_id[row.incident.id] = row
+        self._keys.insert(position, row.order)
         self.endInsertRows()
 
-    def _remove_row(self, row: _Row) -> None:
-        position = bisect_left(self._keys, row.key)
+    def _hide(self, row: _Row) -> None:
+        position = bisect_left(self._keys, row.order)
         self.beginRemoveRows(QModelIndex(), position, position)
         del self._rows[position]
         del self._keys[position]
-        if row.incident.id is not None:
-            self._by_id.pop(row.incident.id, None)
         self.endRemoveRows()
 
+    def _forget(self, row: _Row) -> None:
+        if row.shown:
+            self._hide(row)
+        if row.incident.id is not None:
+            self._by_id.pop(row.incident.id, None)
+
     def _update(self, row: _Row, incident: Incident) -> None:
-        old = bisect_left(self._keys, row.key)
-        key = incident.urgency_key()
         stale = self._stale_of(incident)
-        if key != row.key:
+        was_shown, old_order = row.shown, row.order
+        row.incident, row.key, row.stale = incident, incident.urgency_key(), stale
+        row.texts, row.badges, row.search = (
+            _texts(incident, stale),
+            badges(incident),
+            haystack(incident),
+        )
+        order, shown = self._order(row), self._passes(row)
+        if not was_shown:
+            row.order, row.shown = order, shown
+            if shown:  # the filter lets it in now
+                self._show(row)
+            return
+        old = bisect_left(self._keys, old_order)
+        if not shown:  # the filter keeps it out now
+            row.order = old_order
+            self._hide(row)
+            row.order, row.shown = order, False
+            return
+        row.order = order
+        if order != old_order:
             # where it lands once taken out of its old place (keys are unique: id is last)
-            new = bisect_left(self._keys, key)
+            new = bisect_left(self._keys, order)
             if new > old:
                 new -= 1
             if new != old:
@@ -489,14 +666,14 @@ class IncidentTableModel(QAbstractTableModel):
                 self.beginMoveRows(QModelIndex(), old, old, QModelIndex(), destination)
                 del self._rows[old]
                 del self._keys[old]
-                row.incident, row.key, row.stale = incident, key, stale
-                row.texts, row.badges = _texts(incident, stale), badges(incident)
                 self._rows.insert(new, row)
-                self._keys.insert(new, key)
+                self._keys.insert(new, order)
                 self.endMoveRows()
                 self.dataChanged.emit(self.index(new, 0), self.index(new, len(Column) - 1))
                 return
-            self._keys[old] = key
-        row.incident, row.key, row.stale = incident, key, stale
-        row.texts, row.badges = _texts(incident, stale), badges(incident)
+            self._keys[old] = order
         self.dataChanged.emit(self.index(old, 0), self.index(old, len(Column) - 1))
+
+
+def _order_of(row: _Row) -> OrderKey:
+    return row.order
