@@ -413,7 +413,7 @@ class MainWindow(QMainWindow):
         since, self._last_tick = self._last_tick, now
         if since is None or now <= since:
             return  # before the first wall, or a clock set back: nothing crossed
-        crossings = self._sla_watch.crossings(self.model.incidents(), since, now)
+        crossings = self._sla_watch.crossings(self.model.all_incidents(), since, now)
         if crossings:
             self.notifier.notify(crossings)
 
@@ -466,7 +466,7 @@ class MainWindow(QMainWindow):
         header, stack, all_clear = self.wall_header, self._wall_stack, self.all_clear
         if header is None or stack is None or all_clear is None:
             return
-        counts = header.update_counts(self.model.incidents())
+        counts = header.update_counts(self.model.all_incidents())
         if AllClear.applies(counts, self._health):
             all_clear.show_state(counts, self._health)
             stack.setCurrentWidget(all_clear)
