@@ -46,6 +46,7 @@ COALESCE = timedelta(minutes=10)
 
 # "12 incidents at risk": what a storm of one kind says
 _STORM_WORDS = {
+    NotificationKind.OPENED: "opened",
     NotificationKind.ESCALATED: "escalated",
     NotificationKind.AT_RISK: "at risk",
     NotificationKind.BREACHED: "breached their SLA",

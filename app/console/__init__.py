@@ -29,7 +29,7 @@ from app.domain.changes import ChangeSet
 from app.domain.errors import DomainError
 from app.domain.health import SourceHealth
 from app.domain.incident import EscalationTier, Incident
-from app.domain.notifications import Notification
+from app.domain.notifications import Notification, opened_notices
 from app.domain.policy import Policies
 from app.domain.severity import Severity
 from app.domain.triage_rules import KnownIssue
@@ -216,6 +216,7 @@ class Console:
         with self._lock:
             self._health.update({item.name: item for item in health})
         upserted, removed = self._wall_diff(now)
+        notices = opened_notices(upserted, now) + notices
         return ChangeSet(
             upserted=upserted,
             removed=removed,
@@ -520,6 +521,18 @@ class Console:
             return incident.record_update(self.operator, now, note, cadence)
 
         return self._act(incident_id, expected_version, run, now)
+
+    def log_ticket(
+        self, incident_id: int, now: datetime, ticket: str, *, expected_version: int | None = None
+    ) -> Incident:
+        """Record the key of a ticket logged by hand in the customer's system (the T key);
+        it shows on the wall and in exports."""
+        return self._act(
+            incident_id,
+            expected_version,
+            lambda i: i.log_ticket(ticket.strip(), self.operator, now),
+            now,
+        )
 
     def clock(self, incident: Incident, now: datetime) -> ClockReading:
         """Its SLA clock at `now` (pure: no storage), through the customer's contract."""

@@ -9,11 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from app.domain.severity import Severity
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from app.domain.incident import Incident
+
+# New incidents of these severities are announced (toast, tray, the wall's sound).
+ANNOUNCED_SEVERITIES = frozenset({Severity.P1, Severity.P2})
+
 
 class NotificationKind(StrEnum):
+    OPENED = "opened"
     ESCALATED = "escalated"
     AT_RISK = "at_risk"
     BREACHED = "breached"
@@ -25,7 +35,8 @@ class Notification:
     """One notice for one incident.
 
     Attributes:
-        kind: escalated, at_risk, breached, or update_due (the customer is owed an update).
+        kind: opened (a new P1 or P2), escalated, at_risk, breached, or update_due (the
+            customer is owed an update).
         incident_id, key, severity, title: which incident.
         text: one line an operator reads ("INC-000017 escalated to L2 (noc-l2): ...").
         team: who should act, when known.
@@ -40,3 +51,24 @@ class Notification:
     text: str
     at: datetime
     team: str | None = None
+
+
+def opened_notices(incidents: Iterable[Incident], now: datetime) -> tuple[Notification, ...]:
+    """A notice for each incident detected at `now` (opened by this poll) whose severity is
+    announced; a storm's dozens of P3s stay quiet on the wall."""
+    return tuple(
+        Notification(
+            kind=NotificationKind.OPENED,
+            incident_id=incident.id or 0,
+            key=incident.key,
+            severity=incident.severity,
+            title=incident.title,
+            text=f"{incident.key} new {incident.severity.value}: {incident.title}",
+            at=now,
+            team=incident.team,
+        )
+        for incident in incidents
+        if incident.detected_at == now
+        and incident.severity in ANNOUNCED_SEVERITIES
+        and incident.state.active
+    )

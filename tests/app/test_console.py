@@ -13,6 +13,7 @@ from app.console import Console
 from app.domain.errors import IllegalTransition
 from app.domain.health import SourceStatus
 from app.domain.incident import EscalationTier, EventKind, IncidentState
+from app.domain.notifications import NotificationKind
 from app.domain.severity import Severity
 from app.engine.sla_clock import SlaState
 from app.sources.base import RateLimited, SourceTimeout
@@ -252,9 +253,15 @@ def test_the_demo_storm_escalates_by_itself_when_nobody_acknowledges(
 ) -> None:
     console = demo_console(db_url)
     try:
-        console.poll_once(t0)
+        first = console.poll_once(t0)
         storm = console.wall(t0)[0]
         assert (storm.severity, storm.tier) == (Severity.P1, EscalationTier.L1)
+        # the new P1 is announced once, when it opens; the P3/P4 noise is not
+        opened = [n for n in first.notifications if n.kind is NotificationKind.OPENED]
+        assert [n.incident_id for n in opened] == [
+            i.id for i in console.wall(t0) if i.severity in (Severity.P1, Severity.P2)
+        ]
+        assert opened[0].text.startswith(f"{storm.key} new P1: ")
         quiet = console.poll_once(t0 + timedelta(minutes=4))
         assert quiet.notifications == ()
         changes = console.poll_once(t0 + timedelta(minutes=5, seconds=5))
