@@ -60,6 +60,8 @@ CLOSE = ActionSpec("close", "Close", EventKind.CLOSED, "closed")
 FALSE_POSITIVE = ActionSpec(
     "false_positive", "False positive", EventKind.FALSE_POSITIVE, "marked as false positive"
 )
+# the ticket logged by hand in the customer's system (T): its key shows on the wall
+TICKET = ActionSpec("ticket", "Log ticket", EventKind.TICKETED, "ticket logged")
 ACTIONS = (ACKNOWLEDGE, ESCALATE, DEESCALATE, RESOLVE, CLOSE, FALSE_POSITIVE)
 # not a lifecycle step: its button sits by the severity pill, not in the row of ACTIONS
 CHANGE_SEVERITY = ActionSpec(
@@ -97,6 +99,8 @@ def can(spec: ActionSpec, incident: Incident) -> bool:
         return incident.paused_since is None
     if spec is RESUME:
         return incident.paused_since is not None
+    if spec is TICKET:
+        return incident.ticket is None
     return True
 
 
@@ -111,6 +115,8 @@ def refusal(spec: ActionSpec, incident: Incident) -> str:
         return f"{incident.key} is already waiting on the customer"
     if incident.state.active and spec is RESUME:
         return f"{incident.key} is not waiting on the customer"
+    if spec is TICKET and incident.ticket is not None:
+        return f"{incident.key} already has ticket {incident.ticket}"
     if incident.state.active and spec is DEESCALATE:
         return f"cannot de-escalate {incident.key}: it is already at {incident.tier}"
     state = incident.state.value.replace("_", " ")
@@ -255,6 +261,16 @@ class IncidentActions(QObject):
             lambda i, now, version: console.resume(i, now, expected_version=version),
         )
 
+    def log_ticket(self, incident: Incident) -> bool:
+        """Ask for the key of the ticket logged in the customer's system, then record it."""
+        return self._ask_and_run(
+            TICKET,
+            incident,
+            f"Ticket key for {incident.key} (as logged in the customer's system):",
+            True,
+            done="ticket logged",
+        )
+
     def change_severity(self, incident: Incident) -> bool:
         """Ask for P1..P4 and a reason, then override the severity (the engine's is kept in
         the timeline; the reason is required by the console)."""
@@ -293,6 +309,7 @@ class IncidentActions(QObject):
             CHANGE_SEVERITY.name: self.change_severity,
             PAUSE.name: self.pause,
             RESUME.name: self.resume,
+            TICKET.name: self.log_ticket,
         }
         return handlers[spec.name](incident)
 
@@ -307,7 +324,8 @@ class IncidentActions(QObject):
         if text is None:
             return False  # cancelled
         if required and not text.strip():
-            self.action_failed.emit(incident, f"{spec.label.lower()} needs a reason", None)
+            needs = "a ticket key" if spec is TICKET else "a reason"
+            self.action_failed.emit(incident, f"{spec.label.lower()} needs {needs}", None)
             return False
         note = text.strip()
         console = self.console
@@ -320,6 +338,7 @@ class IncidentActions(QObject):
             CLOSE.name: console.close,
             FALSE_POSITIVE.name: console.mark_false_positive,
             PAUSE.name: console.pause,
+            TICKET.name: console.log_ticket,
         }
         method = methods[spec.name]
 

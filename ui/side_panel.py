@@ -32,6 +32,7 @@ from ui.incident_actions import (
     PAUSE,
     RESOLVE,
     RESUME,
+    TICKET,
     ActionSpec,
     IncidentActions,
     can,
@@ -61,6 +62,7 @@ ACTION_KEYS = {
     "pause": "W",
     "resume": "W",
     "false_positive": "F",
+    "ticket": "T",
 }
 # the one button that pauses or resumes the SLA clocks (beside the SLA line)
 WAITING_BUTTON = "waiting"
@@ -216,15 +218,19 @@ class IncidentPanel(QWidget):
                 row.addWidget(self._build_waiting_button(), 0, Qt.AlignmentFlag.AlignVCenter)
                 form.addRow(f"{label}:", row)
             elif name == "customer_update":  # the button sits by the countdown it restarts
-                row = QHBoxLayout()
-                row.setContentsMargins(0, 0, 0, 0)
-                row.addWidget(value, 1)
-                button = QPushButton(f"{CUSTOMER_UPDATE.label}\u2026")
-                button.setToolTip("Record what the customer was told; the countdown starts again")
-                button.clicked.connect(lambda _checked=False: self.trigger(CUSTOMER_UPDATE))
-                self.buttons[CUSTOMER_UPDATE.name] = button
-                row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
-                self._update_row = row
+                self._update_row = self._value_with_button(
+                    value,
+                    CUSTOMER_UPDATE,
+                    "Record what the customer was told; the countdown starts again",
+                )
+                form.addRow(f"{label}:", self._update_row)
+            elif name == "ticket":  # until a ticketing system is set up, logged by hand
+                row = self._value_with_button(
+                    value,
+                    TICKET,
+                    f"Record the key of the ticket logged in the customer's system "
+                    f"({ACTION_KEYS[TICKET.name]})",
+                )
                 form.addRow(f"{label}:", row)
             else:
                 form.addRow(f"{label}:", value)
@@ -232,6 +238,17 @@ class IncidentPanel(QWidget):
         form.setRowVisible(self._update_row, False)  # only when the contract owes updates
         self._form = form
         return form
+
+    def _value_with_button(self, value: QLabel, spec: ActionSpec, tooltip: str) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(value, 1)
+        button = QPushButton(f"{spec.label}\u2026")
+        button.setToolTip(tooltip)
+        button.clicked.connect(lambda _checked=False: self.trigger(spec))
+        self.buttons[spec.name] = button
+        row.addWidget(button, 0, Qt.AlignmentFlag.AlignVCenter)
+        return row
 
     def _build_waiting_button(self) -> QPushButton:
         button = QPushButton(f"{PAUSE.label}\u2026")
@@ -450,7 +467,7 @@ class IncidentPanel(QWidget):
         incident = self.incident
         busy = self.incident_actions.busy(incident)
         self.busy_label.setVisible(busy)
-        for spec in (*ACTIONS, CHANGE_SEVERITY, CUSTOMER_UPDATE):
+        for spec in (*ACTIONS, CHANGE_SEVERITY, CUSTOMER_UPDATE, TICKET):
             enabled = incident is not None and not busy and can(spec, incident)
             self.buttons[spec.name].setEnabled(enabled)
         waiting = waiting_action(incident)
