@@ -7,20 +7,29 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.console import Console
 from app.domain.changes import ChangeSet
 from app.domain.health import SourceHealth
 from app.domain.incident import Incident
+from app.domain.incident_filter import IncidentFilter
 from ui import theme
+from ui.filter_bar import COMFORTABLE, COMPACT, FilterBar
 from ui.incident_actions import (
     ACKNOWLEDGE,
     CHANGE_SEVERITY,
     ESCALATE,
     FALSE_POSITIVE,
     RESOLVE,
+    TICKET,
     ActionSpec,
     IncidentActions,
     Prompt,
@@ -29,6 +38,7 @@ from ui.incident_actions import (
 )
 from ui.notifications import DesktopMessage, Notifier
 from ui.policy_watch import PolicyWatch
+from ui.saved_views import SavedViews, View
 from ui.severity_dialog import SeverityPrompt, dialog_severity_prompt
 from ui.side_panel import IncidentPanel
 from ui.status_bar import ConsoleStatusBar
@@ -142,14 +152,16 @@ class MainWindow(QMainWindow):
         self._settings = settings if settings is not None else QSettings(ORGANIZATION, APPLICATION)
         self._health: list[SourceHealth] = []
         self._columns_fitted = False
+        self._columns_restored = False  # widths from the last session: do not refit them
         self.runner = runner if runner is not None else TaskRunner(self)
         if runner is not None:
             runner.setParent(self)
+        self._prompt = prompt or dialog_prompt(self)
         self.incident_actions = IncidentActions(
             console,
             self.runner,
             clock=clock,
-            prompt=prompt or dialog_prompt(self),
+            prompt=self._prompt,
             severity_prompt=severity_prompt or dialog_severity_prompt(self),
             parent=self,
         )
@@ -161,28 +173,20 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self._sla_watch = console.sla_watch()  # crossings without reading every clock each tick
         self.notifier = Notifier(self, wall=wall, desktop=desktop, clock=clock)
-        # before "last poll", which stays at the far right
-        self.status.removeWidget(self.status.last_poll_label)
-        self.status.addPermanentWidget(self.notifier.history_button)
-        self.status.addPermanentWidget(self.status.last_poll_label)
-        self.status.last_poll_label.show()
+        self._place_history_button()
         self._last_tick: datetime | None = None
         self.side_panel: IncidentPanel | None = None
         self.wall_header: WallHeader | None = None
         self.all_clear: AllClear | None = None
         self._splitter: QSplitter | None = None
         self._wall_stack: QStackedWidget | None = None
+        self.filter_bar: FilterBar | None = None
+        self.views = SavedViews(self._settings, self._settings_prefix())
         if wall:
             self._build_wall()
         else:
             self._build_operator()
-        self.incident_actions.action_finished.connect(self._on_action_finished)
-        self.incident_actions.action_failed.connect(self._on_action_failed)
-        self.suppressed.suppressed_changed.connect(self._on_suppressed_changed)
-        self.suppressed.refresh_failed.connect(self._on_suppressed_failed)
-        self.table.sla_timer.timeout.connect(self.tick)
-        self.notifier.incident_clicked.connect(self.select_incident)
-        self.notifier.stack.bottom_offset = self._toast_bottom
+        self._connect_results()
         self.policy_watch = PolicyWatch(console, self.runner, parent=self)
         self.policy_watch.policies_reloaded.connect(self._on_policies_reloaded)
         self.policy_watch.reload_failed.connect(self._on_policies_refused)
@@ -196,12 +200,47 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ layout
 
+    def _connect_results(self) -> None:
+        self.incident_actions.action_finished.connect(self._on_action_finished)
+        self.incident_actions.action_failed.connect(self._on_action_failed)
+        self.suppressed.suppressed_changed.connect(self._on_suppressed_changed)
+        self.suppressed.refresh_failed.connect(self._on_suppressed_failed)
+        self.table.sla_timer.timeout.connect(self.tick)
+        self.notifier.incident_clicked.connect(self.select_incident)
+        self.notifier.stack.bottom_offset = self._toast_bottom
+
+    def _place_history_button(self) -> None:
+        """The recent notifications sit before "last poll", which stays at the far right."""
+        self.status.removeWidget(self.status.last_poll_label)
+        self.status.addPermanentWidget(self.notifier.history_button)
+        self.status.addPermanentWidget(self.status.last_poll_label)
+        self.status.last_poll_label.show()
+
     def _build_operator(self) -> None:
         panel = IncidentPanel(self.console, self.incident_actions, self.runner, clock=self.clock)
         self.side_panel = panel
+        bar = FilterBar(
+            customers=lambda: self.model.values(Column.CUSTOMER),
+            teams=lambda: self.model.values(Column.TEAM),
+            ask_name=self._prompt,
+        )
+        self.filter_bar = bar
+        bar.filter_changed.connect(self._on_filter_edited)
+        bar.view_chosen.connect(self.choose_view)
+        bar.save_requested.connect(self.save_view)
+        bar.delete_requested.connect(self.delete_view)
+        bar.density_changed.connect(self.set_density)
+        bar.leave.connect(self._leave_search)
+        self.table.sort_changed.connect(self._on_sort_edited)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(bar)
+        column.addWidget(self.table, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.table)
+        splitter.addWidget(left)
         splitter.addWidget(panel)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
@@ -259,6 +298,8 @@ class MainWindow(QMainWindow):
             # closes the incident: the reason it asks for is the confirmation
             bindings.append(("F", lambda: self.trigger(FALSE_POSITIVE)))
             bindings.append(("Esc", self.clear_selection))
+            bindings.append(("T", self.ticket))
+            bindings.append(("/", self.focus_search))
         self._shortcuts = []
         for key, handler in bindings:
             shortcut = QShortcut(QKeySequence(key), self)
@@ -280,6 +321,7 @@ class MainWindow(QMainWindow):
         if health:
             self.set_source_health(health)
         self._refresh_wall()
+        self._update_counts()
         self.suppressed.refresh()
 
     def _fit_columns_once_filled(self) -> None:
@@ -287,7 +329,8 @@ class MainWindow(QMainWindow):
         leave the widths alone, so they never jump under the operator's eyes."""
         if self._columns_fitted:
             return
-        self.table.fit_columns()
+        if not self._columns_restored:
+            self.table.fit_columns()
         self._columns_fitted = self.model.rowCount() > 0
         if self._columns_fitted and not self.wall_mode and self.table.currentIndex().row() < 0:
             self.table.select_row(0)
@@ -304,6 +347,7 @@ class MainWindow(QMainWindow):
             self.status.set_last_poll(changes.at)
         self._follow_selection()
         self._refresh_wall()
+        self._update_counts()
         self.suppressed.refresh()  # coalesced: one query at a time, whatever the burst
 
     def set_source_health(self, health: Sequence[SourceHealth]) -> None:
@@ -368,6 +412,108 @@ class MainWindow(QMainWindow):
         self.table.clear_selected()
         if self.side_panel is not None:
             self.side_panel.show_incident(None)
+
+    def ticket(self) -> bool:
+        """T: log the ticket's key; when it has one already, say which (and copy it)."""
+        incident = self.selected_incident()
+        if incident is not None and incident.ticket:
+            clipboard = QGuiApplication.clipboard()
+            if clipboard is not None:
+                clipboard.setText(incident.ticket)
+            self.status.show_info(f"{incident.key}: ticket {incident.ticket} (copied)")
+            return False
+        return self.trigger(TICKET)
+
+    def focus_search(self) -> None:
+        """/: type to filter the wall (Esc or Enter goes back to the table)."""
+        if self.filter_bar is not None:
+            self.filter_bar.focus_search()
+
+    def _leave_search(self) -> None:
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if self.table.selected_incident() is None:
+            self.table.select_row(0)
+
+    # ------------------------------------------------------------------ filter, views, density
+
+    def _current_view_state(self, name: str = "") -> View:
+        return View(name, self.model.filter, self.model.sort_column, self.model.sort_descending)
+
+    def _on_filter_edited(self, wanted: object) -> None:
+        if not isinstance(wanted, IncidentFilter):
+            return
+        self.model.set_filter(wanted)
+        self._mark_view_edited()
+        self._update_counts()
+
+    def _on_sort_edited(self) -> None:
+        self._mark_view_edited()
+
+    def _mark_view_edited(self) -> None:
+        """The view's name stays while what is shown is still that view."""
+        bar = self.filter_bar
+        if bar is None or bar.current_view is None:
+            return
+        view = self.views.get(bar.current_view)
+        if view is None or view != View(
+            view.name,
+            self.model.filter,
+            self.model.sort_column,
+            self.model.sort_descending,
+            view.builtin,
+        ):
+            bar.set_current_view(None)
+
+    def apply_view(self, view: View) -> None:
+        """Show `view`'s filter and sort (the selection stays on its incident if shown)."""
+        self.model.set_sort(view.sort_column, view.descending)
+        self.table.show_sort()
+        if self.filter_bar is not None:
+            self.filter_bar.set_filter(view.filter)  # applies it through filter_changed
+        else:
+            self.model.set_filter(view.filter)
+        self._update_counts()
+
+    def choose_view(self, name: str) -> bool:
+        view = self.views.get(name)
+        if view is None:
+            self.status.show_error(f"no view named {name!r}")
+            return False
+        self.apply_view(view)
+        if self.filter_bar is not None:
+            self.filter_bar.set_current_view(name)
+        return True
+
+    def save_view(self, name: str) -> bool:
+        try:
+            saved = self.views.save(self._current_view_state(name))
+        except ValueError as error:
+            self.status.show_error(f"view not saved: {error}")
+            return False
+        if self.filter_bar is not None:
+            self.filter_bar.set_views(self.views.views(), saved.name)
+        self.status.show_info(f"view \u201c{saved.name}\u201d saved")
+        return True
+
+    def delete_view(self, name: str) -> bool:
+        if not self.views.delete(name):
+            return False
+        if self.filter_bar is not None:
+            current = self.filter_bar.current_view
+            self.filter_bar.set_views(self.views.views(), None if current == name else current)
+        self.status.show_info(f"view \u201c{name}\u201d deleted")
+        return True
+
+    def set_density(self, density: str) -> None:
+        """Comfortable or compact rows (kept with the window's state)."""
+        self.table.set_density(density)
+        bar = self.filter_bar
+        if bar is not None and bar.density_action.isChecked() != (density == COMPACT):
+            bar.density_action.setChecked(density == COMPACT)
+
+    def _update_counts(self) -> None:
+        if self.filter_bar is not None:
+            self.filter_bar.set_counts(self.model.rowCount(), self.model.total())
 
     def toggle_waiting(self) -> bool:
         """W: pause the selected incident's SLA clocks (asks why), or resume them if paused."""
@@ -483,7 +629,8 @@ class MainWindow(QMainWindow):
         return self._first_paint.seen
 
     def restore_view_state(self) -> None:
-        """Geometry and splitter from QSettings (the only things kept there)."""
+        """Geometry, splitter, columns, density and the view in use, from QSettings (view
+        state only: STYLE.md 14)."""
         prefix = self._settings_prefix()
         geometry = self._settings.value(f"{prefix}/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
@@ -492,12 +639,32 @@ class MainWindow(QMainWindow):
             state = self._settings.value(f"{prefix}/splitter")
             if isinstance(state, QByteArray) and not state.isEmpty():
                 self._splitter.restoreState(state)
+        columns = self._settings.value(f"{prefix}/columns")
+        if isinstance(columns, QByteArray) and not columns.isEmpty():
+            header = self.table.horizontalHeader()
+            self._columns_restored = header.restoreState(columns)
+            header.setSortIndicatorShown(False)  # the model's sort decides, below
+            for column in Column:  # a hand-edited file cannot hide what a row needs
+                if column in (Column.SEVERITY, Column.KEY, Column.TITLE):
+                    self.table.setColumnHidden(column, False)
+        density = self._settings.value(f"{prefix}/density")
+        if density in (COMFORTABLE, COMPACT):
+            self.set_density(str(density))
+        if self.filter_bar is not None:
+            name, last = self.views.last()
+            self.filter_bar.set_views(self.views.views(), name)
+            self.apply_view(last)
+            self.filter_bar.set_current_view(name)
 
     def save_view_state(self) -> None:
         prefix = self._settings_prefix()
         self._settings.setValue(f"{prefix}/geometry", self.saveGeometry())
         if self._splitter is not None:
             self._settings.setValue(f"{prefix}/splitter", self._splitter.saveState())
+        self._settings.setValue(f"{prefix}/columns", self.table.horizontalHeader().saveState())
+        self._settings.setValue(f"{prefix}/density", self.table.density)
+        if self.filter_bar is not None:
+            self.views.remember(self.filter_bar.current_view, self._current_view_state())
         self._settings.sync()
 
     def shutdown(self) -> None:

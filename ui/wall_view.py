@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QModelIndex, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QMenu,
     QStyleOptionViewItem,
     QTableView,
     QWidget,
@@ -43,6 +44,10 @@ _FITTED = {
     Column.TICKET: 14,
 }
 _FIT_SAMPLE = 500  # rows looked at: enough for a wall, cheap at 50k rows
+# Always shown: without them a row says nothing (the column menu cannot hide them).
+ESSENTIAL_COLUMNS = frozenset({Column.SEVERITY, Column.KEY, Column.TITLE})
+# Row padding over the font's height, in pixels at the operator's font size.
+_PADDING = {"comfortable": 10, "compact": 2}
 
 
 def _utc_now() -> datetime:
@@ -66,12 +71,14 @@ class IncidentTableView(QTableView):
     """
 
     incident_selected = Signal(object)
+    sort_changed = Signal()
 
     def __init__(
         self, model: IncidentTableModel, parent: QWidget | None = None, *, clock: Clock = _utc_now
     ) -> None:
         super().__init__(parent)
         self.clock = clock
+        self.density = "comfortable"
         self.setModel(model)
         self.severity_delegate = SeverityDelegate(self)
         self.sla_delegate = SlaDelegate(self, clock=clock, reader=model.sla_reader)
@@ -94,6 +101,11 @@ class IncidentTableView(QTableView):
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(Column.TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(False)  # shown only when a column sort replaces urgency
+        header.sectionClicked.connect(self.cycle_sort)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
         self.apply_font_metrics()
         self.selectionModel().currentRowChanged.connect(self._on_current_row_changed)
         model.modelReset.connect(self._on_model_reset)
@@ -111,7 +123,7 @@ class IncidentTableView(QTableView):
         """Size rows and columns for the current font (called again when wall mode enlarges it)."""
         metrics = self.fontMetrics()
         char = metrics.horizontalAdvance("0")
-        self.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
+        self._size_rows()
         for column, chars in _WIDTHS.items():
             self.setColumnWidth(column, char * chars + 16)
         self.horizontalHeader().setMinimumSectionSize(char * 3)
@@ -129,6 +141,75 @@ class IncidentTableView(QTableView):
             needed = header_metrics.horizontalAdvance(title) + 2 * char
             if column != Column.TITLE and self.columnWidth(column) < needed:
                 self.setColumnWidth(column, needed)
+
+    def set_density(self, density: str) -> None:
+        """ "comfortable" (the default) or "compact" rows: more incidents on one screen."""
+        if density not in _PADDING:
+            raise ValueError(f"unknown density {density!r} (expected comfortable or compact)")
+        if density == self.density:
+            return
+        self.density = density
+        self._size_rows()
+
+    def _size_rows(self) -> None:
+        # the padding grows with the font, so a 4K wall's rows keep their proportions
+        height = self.fontMetrics().height()
+        padding = _PADDING[self.density] * max(1.0, height / 16)
+        self.verticalHeader().setDefaultSectionSize(height + round(padding))
+
+    # ------------------------------------------------------------------ sort and columns
+
+    def cycle_sort(self, column: int) -> None:
+        """A header click: ascending, then descending, then back to urgency order."""
+        model = self.model()
+        chosen = Column(column)
+        if model.sort_column is not chosen:
+            model.set_sort(chosen)
+        elif not model.sort_descending:
+            model.set_sort(chosen, descending=True)
+        else:
+            model.set_sort(None)
+        self.show_sort()
+        self.sort_changed.emit()
+
+    def show_sort(self) -> None:
+        """The header's arrow follows the model's sort (none for urgency order)."""
+        model, header = self.model(), self.horizontalHeader()
+        if model.sort_column is None:
+            header.setSortIndicatorShown(False)
+            return
+        order = (
+            Qt.SortOrder.DescendingOrder if model.sort_descending else Qt.SortOrder.AscendingOrder
+        )
+        header.setSortIndicator(model.sort_column, order)
+        header.setSortIndicatorShown(True)
+        selected = self.currentIndex()
+        if selected.isValid():
+            self.scrollTo(selected)
+
+    def _column_menu(self, position: QPoint) -> None:
+        self.column_menu().popup(self.horizontalHeader().mapToGlobal(position))
+
+    def column_menu(self) -> QMenu:
+        """Which columns show (right click on the header); the essential ones always do."""
+        menu = QMenu(self)
+        for column in Column:
+            title = str(self.model().headerData(column, Qt.Orientation.Horizontal))
+            action = menu.addAction(title)
+            action.setCheckable(True)
+            action.setChecked(not self.isColumnHidden(column))
+            action.setEnabled(column not in ESSENTIAL_COLUMNS)
+            action.toggled.connect(lambda on, column=column: self.setColumnHidden(column, not on))
+        menu.addSeparator()
+        urgency = menu.addAction("Sort by urgency")
+        urgency.setEnabled(self.model().sort_column is not None)
+        urgency.triggered.connect(self._sort_by_urgency)
+        return menu
+
+    def _sort_by_urgency(self) -> None:
+        self.model().set_sort(None)
+        self.show_sort()
+        self.sort_changed.emit()
 
     def fit_columns(self) -> None:
         """Size the text columns to the loaded rows (capped), so Title gets the rest."""
