@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 
 from PySide6.QtCore import QMessageLogContext, Qt, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -143,6 +144,8 @@ def run(console: Console, *, wall: bool = False) -> int:
     for poller in pollers:
         poller.polled.connect(window.apply_changes)
         poller.poll_failed.connect(window.show_poll_error)
+    walls: list[MainWindow] = []
+    window.wall_requested.connect(lambda: walls.append(open_wall(console, pollers, walls)))
     poll_when_the_network_returns(pollers)
     # after the first paint: a full collection before it would delay the window
     window.first_painted.connect(freeze_startup_heap, Qt.ConnectionType.QueuedConnection)
@@ -155,7 +158,7 @@ def run(console: Console, *, wall: bool = False) -> int:
         window.first_painted.connect(app.quit, Qt.ConnectionType.QueuedConnection)
     try:
         if wall:
-            window.showFullScreen()
+            show_on_screen(window, console.config.display.wall.screen)
         else:
             window.show()
         for poller in pollers:
@@ -165,12 +168,49 @@ def run(console: Console, *, wall: bool = False) -> int:
         sys.excepthook = previous_hook
         for poller in pollers:
             poller.stop()
-        window.save_view_state()
-        window.shutdown()
-        window.close()
-        window.deleteLater()
+        for shown in (*walls, window):
+            shown.save_view_state()
+            shown.shutdown()
+            shown.close()
+            shown.deleteLater()
         console.shutdown()
     return code
+
+
+def open_wall(console: Console, pollers: list[PollThread], walls: list[MainWindow]) -> MainWindow:
+    """The wall display beside the operator's window (F11): same console, same polls; a
+    second F11 brings the open one forward instead of opening another."""
+    for shown in walls:
+        if shown.isVisible():
+            shown.raise_()
+            shown.activateWindow()
+            return shown
+    wall = MainWindow(console, wall=True, clock=utc_now)
+    wall.load(console.wall(utc_now()), console.source_health())
+    for poller in pollers:
+        poller.polled.connect(wall.apply_changes)
+        poller.poll_failed.connect(wall.show_poll_error)
+    show_on_screen(wall, console.config.display.wall.screen)
+    return wall
+
+
+def show_on_screen(window: MainWindow, screen: int | str) -> None:
+    """Full screen on the configured display (`[wall] screen`: index or name); the primary
+    display when that one is not connected (a wall PC rebooted with a screen off)."""
+    screens = QGuiApplication.screens()
+    chosen = None
+    if isinstance(screen, int) and 0 <= screen < len(screens):
+        chosen = screens[screen]
+    elif isinstance(screen, str):
+        chosen = next((s for s in screens if s.name() == screen), None)
+    if chosen is None:
+        if screens:
+            log.warning("wall screen %r not found; using the primary display", screen)
+        chosen = QGuiApplication.primaryScreen()
+    if chosen is not None:
+        window.setScreen(chosen)
+        window.move(chosen.geometry().topLeft())
+    window.showFullScreen()
 
 
 def show_fatal_error(message: str) -> None:

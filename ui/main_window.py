@@ -21,6 +21,8 @@ from app.domain.changes import ChangeSet
 from app.domain.health import SourceHealth
 from app.domain.incident import Incident
 from app.domain.incident_filter import IncidentFilter
+from app.domain.notifications import Notification, NotificationKind
+from app.domain.severity import Severity
 from ui import theme
 from ui.filter_bar import COMFORTABLE, COMPACT, FilterBar
 from ui.incident_actions import (
@@ -43,8 +45,10 @@ from ui.severity_dialog import SeverityPrompt, dialog_severity_prompt
 from ui.side_panel import IncidentPanel
 from ui.status_bar import ConsoleStatusBar
 from ui.suppressed import SuppressedAlerts, SuppressedAlertsDialog
+from ui.wall_flash import WallFlash
 from ui.wall_header import AllClear, WallHeader
 from ui.wall_model import Column, IncidentTableModel
+from ui.wall_rotation import WallRotation
 from ui.wall_view import IncidentTableView
 from ui.workers.actions import TaskRunner
 
@@ -59,6 +63,14 @@ APPLICATION = "NOC Console"
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def is_alarm(notification: Notification) -> bool:
+    """What the wall flashes for: a new P1, or an SLA deadline passed."""
+    kind = notification.kind
+    return kind is NotificationKind.BREACHED or (
+        kind is NotificationKind.OPENED and notification.severity is Severity.P1
+    )
 
 
 class _FirstPaintWatch(QObject):
@@ -128,9 +140,11 @@ class MainWindow(QMainWindow):
 
     Signals:
         first_painted(): the window painted for the first time (startup benchmark).
+        wall_requested(): F11 in operator mode: open the wall display beside this window.
     """
 
     first_painted = Signal()
+    wall_requested = Signal()
 
     def __init__(
         self,
@@ -181,6 +195,8 @@ class MainWindow(QMainWindow):
         self._splitter: QSplitter | None = None
         self._wall_stack: QStackedWidget | None = None
         self.filter_bar: FilterBar | None = None
+        self.flash: WallFlash | None = None
+        self.rotation: WallRotation | None = None
         self.views = SavedViews(self._settings, self._settings_prefix())
         if wall:
             self._build_wall()
@@ -278,6 +294,18 @@ class MainWindow(QMainWindow):
         layout.addWidget(header)
         layout.addWidget(stack, 1)
         self.setCentralWidget(central)
+        self.flash = WallFlash(central)
+        display = self.console.config.display.wall
+        if display.rotate:
+            rotation = WallRotation(
+                self.model,
+                self.table,
+                display.rotate,
+                int(display.rotate_every.total_seconds() * 1000),
+                self,
+            )
+            rotation.turned.connect(self.status.show_info)
+            self.rotation = rotation
         # the header carries the lamps and the suppressed count on the wall
         self.status.sources.setVisible(False)
         self.status.suppressed_button.setVisible(False)
@@ -299,6 +327,7 @@ class MainWindow(QMainWindow):
             bindings.append(("F", lambda: self.trigger(FALSE_POSITIVE)))
             bindings.append(("Esc", self.clear_selection))
             bindings.append(("T", self.ticket))
+            bindings.append(("F11", self.wall_requested.emit))
             bindings.append(("/", self.focus_search))
         self._shortcuts = []
         for key, handler in bindings:
@@ -323,6 +352,8 @@ class MainWindow(QMainWindow):
         self._refresh_wall()
         self._update_counts()
         self.suppressed.refresh()
+        if self.rotation is not None and not self.rotation.timer.isActive():
+            self.rotation.start()
 
     def _fit_columns_once_filled(self) -> None:
         """Size columns to the first rows seen (a new database starts empty); later polls
@@ -339,7 +370,7 @@ class MainWindow(QMainWindow):
         """A poll's change set (from the poll worker's `polled` signal)."""
         self.model.apply(changes)
         if changes.notifications:
-            self.notifier.notify(changes.notifications)
+            self._announce(changes.notifications)
         self._fit_columns_once_filled()
         if changes.sources:
             self.set_source_health(changes.sources)
@@ -561,7 +592,17 @@ class MainWindow(QMainWindow):
             return  # before the first wall, or a clock set back: nothing crossed
         crossings = self._sla_watch.crossings(self.model.all_incidents(), since, now)
         if crossings:
-            self.notifier.notify(crossings)
+            self._announce(crossings)
+
+    def _announce(self, notifications: Sequence[Notification]) -> None:
+        """Toasts and desktop messages; on the wall, a new P1 or a breach also flashes the
+        frame and brings the whole wall back from its rotation."""
+        self.notifier.notify(notifications)
+        if any(is_alarm(n) for n in notifications):
+            if self.flash is not None:
+                self.flash.flash()
+            if self.rotation is not None:
+                self.rotation.alarm()
 
     def select_incident(self, incident_id: int) -> bool:
         """Select an incident on the wall (a clicked notification)."""
@@ -670,6 +711,8 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the clock and wait for running actions and loads (the window owns them)."""
         self.table.sla_timer.stop()
+        if self.rotation is not None:
+            self.rotation.stop_rotating()
         self.policy_watch.stop()
         self.runner.wait()
 
