@@ -11,8 +11,20 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from app.config.display import (
+    CONSOLE_DISPLAY_KEYS,
+    DisplayConfig,
+    parse_operator_display,
+    parse_wall_display,
+)
 from app.config.errors import ConfigError
-from app.config.source_options import SOURCE_KINDS, check_labels, check_source_options
+from app.config.sounds import SoundConfig, parse_sounds
+from app.config.source_options import (
+    SOURCE_KINDS,
+    Complain,
+    check_labels,
+    check_source_options,
+)
 from app.domain.timestamps import parse_duration
 
 SCHEMA_VERSION = 1
@@ -30,8 +42,11 @@ _TOP_LEVEL = frozenset(
         "sources",
         "ticketing",
         "console",
+        "wall",
+        "sounds",
     }
 )
+_CONSOLE = frozenset({"operator"}) | CONSOLE_DISPLAY_KEYS
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -85,6 +100,8 @@ class Config:
         runbook_dirs: folders of runbooks added to the built-in library.
         sources, ticketing: the configured systems.
         operator: the name written into timelines for this workstation's actions.
+        display: operator mode's and wall mode's looks ([console] and [wall]).
+        sounds: which events make which sound, and the quiet hours ([sounds]).
     """
 
     path: Path | None = None
@@ -96,6 +113,8 @@ class Config:
     sources: tuple[SourceConfig, ...] = ()
     ticketing: tuple[TicketingConfig, ...] = ()
     operator: str | None = None
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    sounds: SoundConfig = field(default_factory=SoundConfig)
 
     @property
     def is_demo(self) -> bool:
@@ -152,8 +171,14 @@ def parse_config(text: str, path: Path) -> Config:
             raise where.error("unknown field (expected url)", key, "database")
     console = _table(document, "console", where)
     for key in console:
-        if key != "operator":
-            raise where.error("unknown field (expected operator)", key, "console")
+        if key not in _CONSOLE:
+            expected = ", ".join(sorted(_CONSOLE))
+            raise where.error(f"unknown field (expected one of {expected})", key, "console")
+    display = DisplayConfig(
+        operator=parse_operator_display(console, base, _complainer(where, "console")),
+        wall=parse_wall_display(_table(document, "wall", where), base, _complainer(where, "wall")),
+    )
+    sounds = parse_sounds(_table(document, "sounds", where), base, _complainer(where, "sounds"))
     sources = tuple(
         _source(item, index, where) for index, item in enumerate(_array(document, "sources", where))
     )
@@ -180,6 +205,8 @@ def parse_config(text: str, path: Path) -> Config:
         sources=sources,
         ticketing=ticketing,
         operator=_optional_text(console, "operator", where, "console"),
+        display=display,
+        sounds=sounds,
     )
 
 
@@ -236,6 +263,15 @@ class _Locator:
         return ConfigError(
             message, path=self.path, line=self.line_of(key, table, index), field=name
         )
+
+
+def _complainer(where: _Locator, section: str) -> Complain:
+    """`complain(message, key)` for a section's own checks, naming the key's line."""
+
+    def complain(message: str, key: str | None) -> ConfigError:
+        return where.error(message, key, section)
+
+    return complain
 
 
 def _table(document: Mapping[str, Any], key: str, where: _Locator) -> Mapping[str, Any]:
