@@ -7,7 +7,7 @@ desktop notifications, and nothing stores them (the timeline holds what happened
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 # New incidents of these severities are announced (toast, tray, the wall's sound).
 ANNOUNCED_SEVERITIES = frozenset({Severity.P1, Severity.P2})
+# the store keeps times to the millisecond: `detected_at` comes back as `now`, truncated
+STORED_PRECISION = timedelta(milliseconds=1)
 
 
 class NotificationKind(StrEnum):
@@ -68,7 +70,7 @@ def opened_notices(incidents: Iterable[Incident], now: datetime) -> tuple[Notifi
             team=incident.team,
         )
         for incident in incidents
-        if incident.detected_at == now
+        if abs(incident.detected_at - now) < STORED_PRECISION
         and incident.severity in ANNOUNCED_SEVERITIES
         and incident.state.active
     )

@@ -303,3 +303,15 @@ def test_a_bad_policies_file_is_refused_and_the_last_good_one_stays(tmp_path: Pa
         assert console.policies.at_risk == (0.6, 0.9)
     finally:
         console.shutdown()
+
+
+def test_new_incidents_are_announced_whatever_the_clock_s_microseconds(
+    db_url: str, t0: datetime
+) -> None:
+    """The store keeps milliseconds; a real clock has microseconds."""
+    console = demo_console(db_url)
+    try:
+        changes = console.poll_once(t0 + timedelta(microseconds=123_456))
+        assert any(n.kind is NotificationKind.OPENED for n in changes.notifications)
+    finally:
+        console.shutdown()
