@@ -145,7 +145,7 @@ def run(console: Console, *, wall: bool = False) -> int:
         poller.polled.connect(window.apply_changes)
         poller.poll_failed.connect(window.show_poll_error)
     walls: list[MainWindow] = []
-    window.wall_requested.connect(lambda: walls.append(open_wall(console, pollers, walls)))
+    window.wall_requested.connect(lambda: open_wall(console, pollers, walls, window))
     poll_when_the_network_returns(pollers)
     # after the first paint: a full collection before it would delay the window
     window.first_painted.connect(freeze_startup_heap, Qt.ConnectionType.QueuedConnection)
@@ -177,19 +177,30 @@ def run(console: Console, *, wall: bool = False) -> int:
     return code
 
 
-def open_wall(console: Console, pollers: list[PollThread], walls: list[MainWindow]) -> MainWindow:
+def open_wall(
+    console: Console, pollers: list[PollThread], walls: list[MainWindow], operator: MainWindow
+) -> MainWindow:
     """The wall display beside the operator's window (F11): same console, same polls; a
-    second F11 brings the open one forward instead of opening another."""
-    for shown in walls:
-        if shown.isVisible():
-            shown.raise_()
-            shown.activateWindow()
-            return shown
+    second F11 brings the open one forward. While it is open the wall plays the sounds
+    (one room, one alarm), and closing it gives them back to the operator's window."""
+    if walls:
+        walls[0].raise_()
+        walls[0].activateWindow()
+        return walls[0]
     wall = MainWindow(console, wall=True, clock=utc_now)
+    wall.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     wall.load(console.wall(utc_now()), console.source_health())
     for poller in pollers:
         poller.polled.connect(wall.apply_changes)
         poller.poll_failed.connect(wall.show_poll_error)
+    walls.append(wall)
+    operator.sounds_enabled = False
+
+    def closed() -> None:
+        walls.remove(wall)
+        operator.sounds_enabled = True
+
+    wall.destroyed.connect(closed)
     show_on_screen(wall, console.config.display.wall.screen)
     return wall
 

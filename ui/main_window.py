@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QSplitter,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +24,7 @@ from app.domain.incident import Incident
 from app.domain.incident_filter import IncidentFilter
 from app.domain.notifications import Notification, NotificationKind
 from app.domain.severity import Severity
+from app.sound_policy import SoundPolicy
 from ui import theme
 from ui.filter_bar import COMFORTABLE, COMPACT, FilterBar
 from ui.incident_actions import (
@@ -43,6 +45,9 @@ from ui.policy_watch import PolicyWatch
 from ui.saved_views import SavedViews, View
 from ui.severity_dialog import SeverityPrompt, dialog_severity_prompt
 from ui.side_panel import IncidentPanel
+from ui.sound_alerts import SoundAlerts
+from ui.sound_player import SoundPlayer
+from ui.sounds_dialog import SoundsDialog
 from ui.status_bar import ConsoleStatusBar
 from ui.suppressed import SuppressedAlerts, SuppressedAlertsDialog
 from ui.wall_flash import WallFlash
@@ -157,6 +162,7 @@ class MainWindow(QMainWindow):
         runner: TaskRunner | None = None,
         settings: QSettings | None = None,
         desktop: DesktopMessage | None = None,
+        sound_player: SoundPlayer | None = None,
     ) -> None:
         super().__init__()
         self.console = console
@@ -187,6 +193,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self._sla_watch = console.sla_watch()  # crossings without reading every clock each tick
         self.notifier = Notifier(self, wall=wall, desktop=desktop, clock=clock)
+        self._build_sounds(sound_player)
         self._place_history_button()
         self._last_tick: datetime | None = None
         self.side_panel: IncidentPanel | None = None
@@ -225,9 +232,56 @@ class MainWindow(QMainWindow):
         self.notifier.incident_clicked.connect(self.select_incident)
         self.notifier.stack.bottom_offset = self._toast_bottom
 
+    def _build_sounds(self, player: SoundPlayer | None) -> None:
+        sounds = self.console.config.sounds
+        self.sound_player = player if player is not None else SoundPlayer(sounds, parent=self)
+        if player is not None:
+            player.setParent(self)
+        self.sound_alerts = SoundAlerts(
+            SoundPolicy(sounds), self.sound_player, clock=self.clock, parent=self
+        )
+        # off while this process's F11 wall plays them (one room, one alarm)
+        self.sounds_enabled = True
+        self.sounds_dialog: SoundsDialog | None = None
+        self.sound_player.audio_unavailable.connect(self._on_audio_unavailable)
+        button = QToolButton()
+        button.setText("\U0001f50a")  # 🔊
+        button.setAutoRaise(True)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setToolTip("Sounds: what plays for what, quiet hours, test (F9)")
+        button.clicked.connect(self.show_sounds)
+        self.sounds_button = button
+
+    def show_sounds(self) -> SoundsDialog:
+        """The sounds dialog (F9, or the speaker in the status bar): each event's sound,
+        a test button, the quiet hours and whether this machine can play at all."""
+        dialog = self.sounds_dialog
+        if dialog is None:
+            dialog = SoundsDialog(
+                self.console.config.sounds,
+                self.sound_alerts.policy,
+                self.sound_player,
+                clock=self.clock,
+                parent=self,
+            )
+            self.sounds_dialog = dialog
+        dialog.refresh()
+        if dialog.isVisible():
+            dialog.raise_()  # already open behind the window: bring it forward
+        else:
+            dialog.show()
+        return dialog
+
+    def _on_audio_unavailable(self, status: str) -> None:
+        """Told once per outage; the console goes on without sound."""
+        self.sounds_button.setToolTip(f"Sounds: {status} (F9 to test)")
+        self.notifier.show_message(f"{status}; alarms show on screen only", error=True)
+
     def _place_history_button(self) -> None:
-        """The recent notifications sit before "last poll", which stays at the far right."""
+        """The recent notifications and the sounds sit before "last poll", which stays at
+        the far right."""
         self.status.removeWidget(self.status.last_poll_label)
+        self.status.addPermanentWidget(self.sounds_button)
         self.status.addPermanentWidget(self.notifier.history_button)
         self.status.addPermanentWidget(self.status.last_poll_label)
         self.status.last_poll_label.show()
@@ -309,6 +363,7 @@ class MainWindow(QMainWindow):
         # the header carries the lamps and the suppressed count on the wall
         self.status.sources.setVisible(False)
         self.status.suppressed_button.setVisible(False)
+        self.sounds_button.setVisible(False)  # F9 on the wall's keyboard
         self.notifier.history_button.setVisible(False)  # watched, not worked
         self.resize(1920, 1080)
 
@@ -319,6 +374,7 @@ class MainWindow(QMainWindow):
             ("A", lambda: self.trigger(ACKNOWLEDGE)),
             ("E", lambda: self.trigger(ESCALATE)),
             ("R", lambda: self.trigger(RESOLVE)),
+            ("F9", self.show_sounds),
         ]
         if not self.wall_mode:  # the wall is watched, not worked: no override from across the room
             bindings.append(("S", lambda: self.trigger(CHANGE_SEVERITY)))
@@ -371,6 +427,8 @@ class MainWindow(QMainWindow):
         self.model.apply(changes)
         if changes.notifications:
             self._announce(changes.notifications)
+        if self.sounds_enabled:
+            self.sound_alerts.hear_changes(changes)
         self._fit_columns_once_filled()
         if changes.sources:
             self.set_source_health(changes.sources)
@@ -593,6 +651,8 @@ class MainWindow(QMainWindow):
         crossings = self._sla_watch.crossings(self.model.all_incidents(), since, now)
         if crossings:
             self._announce(crossings)
+            if self.sounds_enabled:
+                self.sound_alerts.hear_notifications(crossings)
 
     def _announce(self, notifications: Sequence[Notification]) -> None:
         """Toasts and desktop messages; on the wall, a new P1 or a breach also flashes the
@@ -713,6 +773,7 @@ class MainWindow(QMainWindow):
         self.table.sla_timer.stop()
         if self.rotation is not None:
             self.rotation.stop_rotating()
+        self.sound_player.stop()
         self.policy_watch.stop()
         self.runner.wait()
 
