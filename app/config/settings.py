@@ -25,6 +25,7 @@ from app.config.source_options import (
     check_labels,
     check_source_options,
 )
+from app.domain.incident import EscalationTier
 from app.domain.timestamps import parse_duration
 
 SCHEMA_VERSION = 1
@@ -46,7 +47,7 @@ _TOP_LEVEL = frozenset(
         "sounds",
     }
 )
-_CONSOLE = frozenset({"operator"}) | CONSOLE_DISPLAY_KEYS
+_CONSOLE = frozenset({"operator", "tier"}) | CONSOLE_DISPLAY_KEYS
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -100,6 +101,8 @@ class Config:
         runbook_dirs: folders of runbooks added to the built-in library.
         sources, ticketing: the configured systems.
         operator: the name written into timelines for this workstation's actions.
+        operator_tier: the tier this desk works ([console] tier): its desktop notifications
+            of escalations are those to this tier (None: every escalation).
         display: operator mode's and wall mode's looks ([console] and [wall]).
         sounds: which events make which sound, and the quiet hours ([sounds]).
     """
@@ -113,6 +116,7 @@ class Config:
     sources: tuple[SourceConfig, ...] = ()
     ticketing: tuple[TicketingConfig, ...] = ()
     operator: str | None = None
+    operator_tier: EscalationTier | None = None
     display: DisplayConfig = field(default_factory=DisplayConfig)
     sounds: SoundConfig = field(default_factory=SoundConfig)
 
@@ -205,6 +209,7 @@ def parse_config(text: str, path: Path) -> Config:
         sources=sources,
         ticketing=ticketing,
         operator=_optional_text(console, "operator", where, "console"),
+        operator_tier=_tier(console, where),
         display=display,
         sounds=sounds,
     )
@@ -263,6 +268,19 @@ class _Locator:
         return ConfigError(
             message, path=self.path, line=self.line_of(key, table, index), field=name
         )
+
+
+def _tier(console: Mapping[str, Any], where: _Locator) -> EscalationTier | None:
+    value = console.get("tier")
+    if value is None:
+        return None
+    try:
+        return EscalationTier(value)
+    except ValueError:
+        tiers = ", ".join(t.value for t in EscalationTier)
+        raise where.error(
+            f"unknown tier {value!r} (expected one of {tiers})", "tier", "console"
+        ) from None
 
 
 def _complainer(where: _Locator, section: str) -> Complain:

@@ -43,6 +43,7 @@ class Notification:
         text: one line an operator reads ("INC-000017 escalated to L2 (noc-l2): ...").
         team: who should act, when known.
         at: when it happened.
+        tier: the tier it now sits with (an escalation's new tier), when it matters.
     """
 
     kind: NotificationKind
@@ -53,6 +54,7 @@ class Notification:
     text: str
     at: datetime
     team: str | None = None
+    tier: str | None = None
 
 
 def opened_notices(incidents: Iterable[Incident], now: datetime) -> tuple[Notification, ...]:

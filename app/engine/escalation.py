@@ -51,7 +51,7 @@ def due_escalations(
         team = policies.team_for(target, incident.team)
         to_whom = f" ({team})" if team else ""
         text = f"{incident.key} escalated to {target.value}{to_whom}: {reason}"
-        notice = _notice(incident, NotificationKind.ESCALATED, now, text, team)
+        notice = _notice(incident, NotificationKind.ESCALATED, now, text, team, target.value)
         found.append((incident, after, notice))
     return found
 
@@ -120,7 +120,12 @@ class SlaWatch:
 
 
 def _notice(
-    incident: Incident, kind: NotificationKind, now: datetime, text: str, team: str | None
+    incident: Incident,
+    kind: NotificationKind,
+    now: datetime,
+    text: str,
+    team: str | None,
+    tier: str | None = None,
 ) -> Notification:
     return Notification(
         kind=kind,
@@ -131,4 +136,5 @@ def _notice(
         text=text,
         at=now,
         team=team,
+        tier=tier,
     )

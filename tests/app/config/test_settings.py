@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.config import ConfigError, load_config
+from app.domain.incident import EscalationTier
 
 GOOD = """\
 schema_version = 1
@@ -20,6 +21,7 @@ url = "sqlite:////var/lib/noc/noc.db"
 
 [console]
 operator = "alice"
+tier = "L2"
 
 [[sources]]
 name = "prod-am"
@@ -55,6 +57,7 @@ def test_the_documented_example_loads(tmp_path: Path) -> None:
     assert config.catalog_path == tmp_path / "catalog.yaml"
     assert config.runbook_dirs == (tmp_path / "runbooks",)
     assert config.operator == "alice"
+    assert config.operator_tier is EscalationTier.L2
     am, cw = config.sources
     assert (am.name, am.kind, am.url, am.interval, am.customer) == (
         "prod-am",
@@ -67,6 +70,13 @@ def test_the_documented_example_loads(tmp_path: Path) -> None:
     assert cw.interval == timedelta(minutes=1)
     assert config.ticketing[0].options["project"] == "OPS"
     assert not config.is_demo
+
+
+def test_an_unknown_tier_names_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, '[console]\noperator = "bob"\ntier = "L9"\n')
+    with pytest.raises(ConfigError, match=r":3: console.tier: unknown tier 'L9'"):
+        load_config(path)
+    assert load_config(write(tmp_path, "[console]\n")).operator_tier is None
 
 
 def test_no_config_is_the_demo_estate() -> None:
