@@ -90,6 +90,7 @@ class AlertList(QTreeWidget):
     def set_alerts(self, alerts: Sequence[Alert], now: datetime) -> None:
         self.clear()
         rows = [alert_row(alert, now) for alert in alerts]
+        muted = theme.theme_for(self.palette()).muted_brush
         items: list[QTreeWidgetItem] = []
         for alert, row in zip(alerts, rows, strict=True):
             item: QTreeWidgetItem = QTreeWidgetItem(
@@ -102,10 +103,10 @@ class AlertList(QTreeWidget):
                 item.setToolTip(0, "flapping: this alert fires and clears too often")
             if not alert.firing or suppressed(alert):
                 for column in range(len(COLUMNS)):
-                    item.setForeground(column, theme.MUTED_BRUSH)
+                    item.setForeground(column, muted)
             if row.why:
                 line = QTreeWidgetItem(item, [_WHY_PREFIX + row.why])
-                line.setForeground(0, theme.MUTED_BRUSH)
+                line.setForeground(0, muted)
                 line.setToolTip(0, row.why)
             items.append(item)
         self.addTopLevelItems(items)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    QSize,
+    QSizeF,
+    Qt,
+)
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -30,10 +39,16 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 
 RESOLVED_OPACITY = 0.45
 BADGE_SCALE = 0.85  # badges are read after the title, so they are a little smaller
-BADGE_GAP = 4.0
-_TEXT_MARGIN = 4  # the style's own left margin of an item's text, near enough
+# Spacing is in ems (the font's line height), not pixels, so a font scaled for a 4K wall
+# scales the pills, chips and gaps with it. The fractions are the pixels they replaced at
+# the desktop's 9 pt (a 14 px line), so an unscaled window looks as it did.
+BADGE_GAP = 0.28
+_TEXT_MARGIN = 4  # the style's own left margin of an item's text (a style metric: unscaled)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
-_BARS_GAP = 5.0  # between the pause bars and the text after them
+_BARS_GAP = 0.36  # between the pause bars and the text after them
+_CELL_MARGIN = 0.14  # above and below a pill or chip, inside the row
+_PILL_PAD = 0.43  # a pill's height over the line height
+_CHIP_PAD = 0.43  # inside an SLA chip, left of the text
 _CHIPPED_WHEN_SELECTED = (SlaLook.WARNING, SlaLook.PAUSED)
 
 
@@ -73,36 +88,58 @@ def severity_shape(shape: str, centre: QPointF, radius: float) -> QPainterPath:
     return path
 
 
-def paint_severity_pill(painter: QPainter, rect: QRectF, severity: Severity, font: QFont) -> None:
-    """A filled pill with the severity's shape and its name (P1..P4), centred in `rect`."""
-    colours = theme.SEVERITY_PILLS[severity]
-    metrics = QFontMetrics(font)
-    height = min(rect.height() - 4.0, metrics.height() + 6.0)
+def severity_pill_size(font: QFont, severity: Severity = Severity.P1) -> QSizeF:
+    """The size of the pill `paint_severity_pill` draws in `font`, given the room."""
+    metrics = QFontMetricsF(font)
+    em = metrics.height()
+    height = em * (1 + _PILL_PAD)
     radius = metrics.ascent() * 0.38
-    text_width = metrics.horizontalAdvance(severity.value)
-    width = min(rect.width() - 4.0, radius * 2 + text_width + height * 0.9 + 4.0)
+    bold = QFont(font)
+    bold.setBold(True)  # the name is drawn bold
+    text = QFontMetricsF(bold).horizontalAdvance(severity.value)
+    width = radius * 2 + text + height * 0.9 + em * 0.28
+    return QSizeF(width, height)
+
+
+def paint_severity_pill(
+    painter: QPainter,
+    rect: QRectF,
+    severity: Severity,
+    font: QFont,
+    colours: theme.Theme | None = None,
+) -> None:
+    """A filled pill with the severity's shape and its name (P1..P4), centred in `rect`, in
+    `colours` (the widget's theme, `theme.theme_for(palette)`; None: the active theme)."""
+    pill_colours = (colours or theme.current()).severity[severity]
+    metrics = QFontMetricsF(font)
+    margin = 2 * max(2.0, metrics.height() * _CELL_MARGIN)
+    natural = severity_pill_size(font, severity)
+    height = min(rect.height() - margin, natural.height())
+    radius = metrics.ascent() * 0.38
+    width = min(rect.width() - margin, natural.width() - natural.height() * 0.9 + height * 0.9)
     pill = QRectF(0, 0, width, height)
     pill.moveCenter(rect.center())
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(colours.fill)
+    painter.setBrush(pill_colours.fill)
     painter.drawRoundedRect(pill, height / 2, height / 2)
     left = pill.left() + height * 0.45
     centre = QPointF(left + radius, pill.center().y())
     shape = theme.SEVERITY_SHAPES[severity]
     path = severity_shape(shape, centre, radius)
     if shape == "ring":
-        painter.setPen(QPen(colours.text, max(1.5, radius * 0.35)))
+        painter.setPen(QPen(pill_colours.text, max(1.5, radius * 0.35)))
         painter.setBrush(Qt.BrushStyle.NoBrush)
     else:
-        painter.setBrush(colours.text)
+        painter.setBrush(pill_colours.text)
     painter.drawPath(path)
-    painter.setPen(colours.text)
+    painter.setPen(pill_colours.text)
     bold = QFont(font)
     bold.setBold(True)
     painter.setFont(bold)
-    text_rect = QRectF(centre.x() + radius + 3.0, pill.top(), pill.right() - centre.x(), height)
+    gap = metrics.height() * 0.2
+    text_rect = QRectF(centre.x() + radius + gap, pill.top(), pill.right() - centre.x(), height)
     painter.drawText(
         text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), severity.value
     )
@@ -119,32 +156,41 @@ def badge_font(font: QFont) -> QFont:
     return small
 
 
-def paint_badges(painter: QPainter, rect: QRectF, badges: Sequence[str], font: QFont) -> float:
-    """Filled tags ("\u27f2 flapping", "KI-12") left to right from `rect.left()`, as many as fit.
+def paint_badges(
+    painter: QPainter,
+    rect: QRectF,
+    badges: Sequence[str],
+    font: QFont,
+    colours: theme.Theme | None = None,
+) -> float:
+    """Filled tags ("\u27f2 flapping", "KI-12") left to right from `rect.left()`, as many as fit,
+    in `colours` (None: the active theme).
 
     Returns where the text after them may start. Tags are square-cornered, unlike the
     round severity pills, so the two never read as the same thing.
     """
     small = badge_font(font)
     metrics = QFontMetricsF(small)
-    height = min(rect.height() - 4.0, metrics.height() + 4.0)
+    em = metrics.height()
+    height = min(rect.height() - 2 * max(2.0, em * _CELL_MARGIN), em * 1.33)
+    corner, gap = em * 0.25, em * BADGE_GAP
     x = rect.left()
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setFont(small)
     centre = Qt.AlignmentFlag.AlignCenter
     for badge in badges:
-        colours = theme.badge_colours(badge)
+        tag_colours = theme.badge_colours(badge, colours)
         width = metrics.horizontalAdvance(badge) + height * 0.8
         if x + width > rect.right():
             break
         tag = QRectF(x, rect.center().y() - height / 2, width, height)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colours.fill)
-        painter.drawRoundedRect(tag, 3.0, 3.0)
-        painter.setPen(colours.text)
+        painter.setBrush(tag_colours.fill)
+        painter.drawRoundedRect(tag, corner, corner)
+        painter.setPen(tag_colours.text)
         painter.drawText(tag, int(centre), badge)
-        x += width + BADGE_GAP
+        x += width + gap
     painter.restore()
     return x
 
@@ -174,7 +220,7 @@ class TitleDelegate(QStyledItemDelegate):
         painter.save()
         if isinstance(foreground, QBrush):  # stale or resolved: the badges step back too
             painter.setOpacity(RESOLVED_OPACITY)
-        left = paint_badges(painter, rect, badges, opt.font)
+        left = paint_badges(painter, rect, badges, opt.font, theme.theme_for(opt.palette))
         painter.setOpacity(1.0)
         palette: QPalette = opt.palette
         if isinstance(foreground, QBrush):
@@ -184,8 +230,9 @@ class TitleDelegate(QStyledItemDelegate):
         else:
             painter.setPen(palette.color(QPalette.ColorRole.Text))
         painter.setFont(opt.font)
+        gap = QFontMetricsF(opt.font).height() * 0.14
         text_rect = QRectF(
-            left + 2.0, rect.top(), max(0.0, rect.right() - left - 2.0), rect.height()
+            left + gap, rect.top(), max(0.0, rect.right() - left - gap), rect.height()
         )
         title = str(index.data() or "")
         elided = QFontMetrics(opt.font).elidedText(
@@ -221,28 +268,35 @@ class SeverityDelegate(QStyledItemDelegate):
         painter.save()
         if faded:
             painter.setOpacity(RESOLVED_OPACITY)
-        paint_severity_pill(painter, QRectF(opt.rect), severity, opt.font)
+        colours = theme.theme_for(opt.palette)
+        paint_severity_pill(painter, QRectF(opt.rect), severity, opt.font, colours)
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
-        metrics = QFontMetrics(option.font)
-        height = metrics.height() + 6
-        return QSize(metrics.horizontalAdvance("P1") + height * 2 + 12, height + 6)
+        return severity_cell_size(option.font)
+
+
+def severity_cell_size(font: QFont) -> QSize:
+    """Room for a severity pill and the margins around it (a cell, the wall header's count)."""
+    pill = severity_pill_size(font)
+    em = QFontMetricsF(font).height()
+    return QSize(round(pill.width() + em * 1.57), round(pill.height() + em * 0.43))
 
 
 def sla_text_colour(look: SlaLook, palette: QPalette) -> QColor | None:
     """The text colour of an SLA look on `palette`; None for the palette's own text colour.
 
-    Breached clocks are a red pill with white text (`theme.BREACHED_PILL`), not a colour here.
+    Breached clocks are a filled pill (the theme's `breached` colours), not a colour here.
     """
+    colours = theme.theme_for(palette)
     if look is SlaLook.WARNING:
-        return theme.at_risk_colour(palette)
+        return colours.at_risk
     if look is SlaLook.DANGER:
-        return theme.danger_colour(palette)
+        return colours.danger
     if look is SlaLook.PAUSED:
-        return theme.paused_colour(palette)
+        return colours.paused
     if look in (SlaLook.RESOLVED, SlaLook.CLOSED, SlaLook.NONE):
-        return theme.MUTED
+        return colours.muted
     return None
 
 
@@ -321,15 +375,17 @@ class SlaDelegate(QStyledItemDelegate):
             return
         _draw_cell_background(painter, option)
         opt = option
-        rect = QRectF(opt.rect).adjusted(4, 2, -4, -2)
         font = QFont(opt.font)
         look = sla.look
         if look in (SlaLook.WARNING, SlaLook.DANGER, SlaLook.BREACHED):
             font.setBold(True)
         metrics = QFontMetricsF(font)
+        em = metrics.height()
+        rect = QRectF(opt.rect).adjusted(em * 0.28, em * 0.14, -em * 0.28, -em * 0.14)
         bars = metrics.ascent() * 0.7
-        bars_width = pause_bars_width(bars) + _BARS_GAP if sla.paused else 0.0
-        text = fitted_text(sla, metrics, rect.width() - bars_width - 12.0)  # room on a pill
+        bars_width = pause_bars_width(bars) + em * _BARS_GAP if sla.paused else 0.0
+        pad = em * _CHIP_PAD
+        text = fitted_text(sla, metrics, rect.width() - bars_width - 2 * pad)  # room on a pill
         content = bars_width + metrics.horizontalAdvance(text)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         painter.save()
@@ -339,20 +395,24 @@ class SlaDelegate(QStyledItemDelegate):
         # row they sit on a chip of the view's base colour
         chip = look is SlaLook.DANGER or (selected and look in _CHIPPED_WHEN_SELECTED)
         if look is SlaLook.BREACHED or chip:
-            box = QRectF(rect.left(), rect.top(), min(rect.width(), content + 12), rect.height())
+            box = QRectF(
+                rect.left(), rect.top(), min(rect.width(), content + 2 * pad), rect.height()
+            )
+            line = max(1.5, em * 0.1)
             if look is SlaLook.BREACHED:
                 painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(theme.BREACHED_PILL.fill)
+                painter.setBrush(theme.theme_for(opt.palette).breached.fill)
             else:
                 outline = look is SlaLook.DANGER
-                pen = QPen(theme.danger_colour(opt.palette), 1.5) if outline else Qt.PenStyle.NoPen
+                pen = QPen(theme.danger_colour(opt.palette), line) if outline else Qt.PenStyle.NoPen
                 painter.setPen(pen)
                 painter.setBrush(opt.palette.color(QPalette.ColorRole.Base))
-            painter.drawRoundedRect(box.adjusted(0.75, 0.75, -0.75, -0.75), 4, 4)
-            x += 6.0
+            inset, corner = line / 2, em * 0.28
+            painter.drawRoundedRect(box.adjusted(inset, inset, -inset, -inset), corner, corner)
+            x += pad
         painter.setPen(self._text_colour(sla, opt, index))
         if sla.paused:
-            x += paint_pause_bars(painter, x, rect.center().y(), bars) + _BARS_GAP
+            x += paint_pause_bars(painter, x, rect.center().y(), bars) + em * _BARS_GAP
         painter.setFont(font)
         text_rect = QRectF(x, rect.top(), max(0.0, rect.right() - x), rect.height())
         elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, text_rect.width())
@@ -365,21 +425,22 @@ class SlaDelegate(QStyledItemDelegate):
         palette: QPalette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         if sla.look is SlaLook.BREACHED:
-            return theme.BREACHED_PILL.text
+            return theme.theme_for(palette).breached.text
         colour = sla_text_colour(sla.look, palette)
         if colour is not None:
             return colour
         if sla.look is SlaLook.OK and index.data(StaleRole):
-            return theme.MUTED
+            return theme.theme_for(palette).muted
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         return palette.color(role)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:  # noqa: N802
-        metrics = QFontMetrics(option.font)
+        metrics = QFontMetricsF(option.font)
+        em = metrics.height()
         # wide enough for a breach and for a paused clock's compact text; the full paused
         # text ("... response 12:04 left") shows where the column is wider
         widest = max(
-            metrics.horizontalAdvance("BREACHED \u22120:00:00") + 24,
-            metrics.horizontalAdvance(f"{PAUSE_MARK} paused \u00b7 0:00:00 left") + 20,
+            metrics.horizontalAdvance("BREACHED \u22120:00:00") + em * 1.7,
+            metrics.horizontalAdvance(f"{PAUSE_MARK} paused \u00b7 0:00:00 left") + em * 1.43,
         )
-        return QSize(widest, metrics.height() + 8)
+        return QSize(round(widest), round(em * 1.57))

@@ -115,11 +115,7 @@ class KnownIssueBox(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("knownIssue")
-        blue = theme.KNOWN_ISSUE_PILL.fill.name()
-        self.setStyleSheet(
-            f"#knownIssue {{ border: 1px solid {blue}; border-left: 4px solid {blue};"
-            " border-radius: 3px; }"
-        )
+        self._colour_border()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(2)
@@ -137,7 +133,16 @@ class KnownIssueBox(QFrame):
         layout.addWidget(self.title_label)
         layout.addWidget(self.details_label)
 
+    def _colour_border(self) -> None:
+        """The known-issue badge's colour, in the theme active now."""
+        blue = theme.theme_for(self.palette()).known_issue.fill.name()
+        self.setStyleSheet(
+            f"#knownIssue {{ border: 1px solid {blue}; border-left: 4px solid {blue};"
+            " border-radius: 3px; }"
+        )
+
     def show_issue(self, issue_id: str, issue: KnownIssue | None) -> None:
+        self._colour_border()
         self.heading.setText(f"Known issue {issue_id}")
         if issue is None:
             self.title_label.setText("this rule is no longer in the policies")

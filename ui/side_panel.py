@@ -381,7 +381,7 @@ class IncidentPanel(QWidget):
             colour = theme.error_colour(palette).name()
             label.setStyleSheet(f"color: {colour}; font-weight: bold;")
         elif sla.look in (SlaLook.WARNING, SlaLook.DANGER, SlaLook.PAUSED):
-            shade = sla_text_colour(sla.look, palette) or theme.MUTED
+            shade = sla_text_colour(sla.look, palette) or theme.theme_for(palette).muted
             weight = "normal" if sla.look is SlaLook.PAUSED else "bold"
             label.setStyleSheet(f"color: {shade.name()}; font-weight: {weight};")
         else:

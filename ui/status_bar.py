@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QPointF, QSize, Qt, QTimer
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtGui import QFontMetricsF, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStatusBar, QToolButton, QWidget
 
 from app.domain.health import SourceHealth, SourceStatus
@@ -100,13 +100,19 @@ class SourceLamp(QWidget):
         super().__init__(parent)
         self._dot = _LampDot(self)
         self.label = QLabel(self)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(4, 0, 4, 0)
-        layout.setSpacing(6)
-        layout.addWidget(self._dot)
-        layout.addWidget(self.label)
+        self._layout = QHBoxLayout(self)
+        self._layout.addWidget(self._dot)
+        self._layout.addWidget(self.label)
+        self._fit_spacing()
         self.health = health
         self.set_health(health)
+
+    def _fit_spacing(self) -> None:
+        """Gaps in ems of the lamp's font, so they grow with a scaled font."""
+        em = QFontMetricsF(self.font()).height()
+        side = round(em * 0.28)
+        self._layout.setContentsMargins(side, 0, side, 0)
+        self._layout.setSpacing(round(em * 0.43))
 
     def set_health(
         self, health: SourceHealth, now: datetime | None = None, *, show_age: bool = True
@@ -120,6 +126,7 @@ class SourceLamp(QWidget):
     def setFont(self, font) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         super().setFont(font)
         self.label.setFont(font)
+        self._fit_spacing()
         self._dot.updateGeometry()
 
 
@@ -132,16 +139,18 @@ class _LampDot(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        side = max(10, int(self.fontMetrics().height() * 0.8))
+        side = max(10, round(QFontMetricsF(self.font()).height() * 0.8))
         return QSize(side, side)
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        colour = theme.LAMP_COLOURS[self.status]
-        painter.setPen(QPen(colour.darker(140), 1))
+        colour = theme.theme_for(self.palette()).lamps[self.status]
+        side = min(self.width(), self.height())
+        line = max(1.0, side / 14)  # the rim: 1 px on a desktop lamp, thicker on a 4K wall
+        painter.setPen(QPen(colour.darker(140), line))
         painter.setBrush(colour)
-        radius = min(self.width(), self.height()) / 2 - 1
+        radius = side / 2 - line
         painter.drawEllipse(QPointF(self.width() / 2, self.height() / 2), radius, radius)
         painter.end()
 
@@ -166,7 +175,7 @@ class SourceLamps(QWidget):
         self.show_age = show_age
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(12)
+        self._layout.setSpacing(round(QFontMetricsF(self.font()).height() * 0.86))
         # the "3 s ago" ages move between polls: a few labels, re-set once a second
         self._ages = QTimer(self)
         self._ages.setInterval(1000)
@@ -203,6 +212,7 @@ class SourceLamps(QWidget):
 
     def setFont(self, font) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         super().setFont(font)
+        self._layout.setSpacing(round(QFontMetricsF(font).height() * 0.86))
         for lamp in self.lamps.values():
             lamp.setFont(font)
 
@@ -265,7 +275,7 @@ class ConsoleStatusBar(QStatusBar):
         # and a font, not a style sheet, which would drop the font the bar was given
         palette = QPalette()
         if not count:
-            palette.setColor(QPalette.ColorRole.ButtonText, theme.MUTED)
+            palette.setColor(QPalette.ColorRole.ButtonText, theme.theme_for(self.palette()).muted)
         button.setPalette(palette)
         font = button.font()
         font.setBold(bool(count))

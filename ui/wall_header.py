@@ -7,15 +7,22 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent, QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
+from PySide6.QtGui import QFontMetricsF, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSpacerItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.domain.health import SourceHealth, SourceStatus
 from app.domain.incident import Incident, IncidentState
 from app.domain.severity import Severity
 from ui import theme
-from ui.delegates import paint_severity_pill
+from ui.delegates import paint_severity_pill, severity_cell_size
 from ui.sla_clock import ClockReader, SlaLook, as_stored, read_sla
 from ui.status_bar import STATUS_WORDS, SourceLamps
 from ui.suppressed import count_text
@@ -87,22 +94,23 @@ class _SeverityCount(QWidget):
             self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802
-        metrics = self.fontMetrics()
-        pill = metrics.horizontalAdvance("P1") + metrics.height() * 2 + 12
-        return QSize(pill + metrics.horizontalAdvance("0000") + 8, metrics.height() + 12)
+        metrics = QFontMetricsF(self.font())
+        pill = severity_cell_size(self.font())
+        count = metrics.horizontalAdvance("0000") + metrics.height() * 0.57
+        return QSize(pill.width() + round(count), pill.height() + round(metrics.height() * 0.43))
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
-        metrics = self.fontMetrics()
-        pill_width = metrics.horizontalAdvance("P1") + metrics.height() * 2 + 12
-        paint_severity_pill(
-            painter, QRectF(0, 0, pill_width, self.height()), self.severity, self.font()
-        )
+        pill_width = severity_cell_size(self.font()).width()
+        rect = QRectF(0, 0, pill_width, self.height())
+        colours = theme.theme_for(self.palette())
+        paint_severity_pill(painter, rect, self.severity, self.font(), colours)
         font = self.font()
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(self.palette().color(self.foregroundRole()))
-        rect = QRectF(pill_width + 4, 0, self.width() - pill_width - 4, self.height())
+        gap = QFontMetricsF(font).height() * 0.28
+        rect = QRectF(pill_width + gap, 0, self.width() - pill_width - gap, self.height())
         align = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         painter.drawText(rect, align, str(self.count))
         painter.end()
@@ -136,12 +144,12 @@ class WallHeader(QWidget):
         self.reader = reader
         self.counts = WallCounts()
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        layout.setSpacing(18)
+        self._layout = layout
         self.severity_counts = {severity: _SeverityCount(severity) for severity in Severity}
         for widget in self.severity_counts.values():
             layout.addWidget(widget)
-        layout.addSpacing(24)
+        self._gap = QSpacerItem(0, 0)  # between the severities and the SLA counts
+        layout.addSpacerItem(self._gap)
         self.at_risk_label = QLabel()
         self.breached_label = QLabel()
         layout.addWidget(self.at_risk_label)
@@ -150,38 +158,66 @@ class WallHeader(QWidget):
         # the first to give way in a narrow window: counts of what needs work come first
         self.suppressed_label.setMinimumWidth(1)
         layout.addWidget(self.suppressed_label)
+        self._suppressed: int | None = None
         self.set_suppressed(None)
         layout.addStretch(1)
         self.sources = SourceLamps(self, clock=clock, show_age=False)
         layout.addWidget(self.sources)
+        self._fit_spacing()
+
+    def _fit_spacing(self) -> None:
+        """Margins and gaps in ems of the header's font: they grow with a scaled wall font."""
+        em = QFontMetricsF(self.font()).height()
+        side, top = round(em * 0.34), round(em * 0.22)
+        self._layout.setContentsMargins(side, top, side, top)
+        self._layout.setSpacing(round(em * 0.5))
+        self._gap.changeSize(round(em * 0.67), 0)
+        self._layout.invalidate()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_spacing()
+        elif event.type() == QEvent.Type.PaletteChange:  # a new theme: re-colour the counts
+            self.update_counts_look()
+            self.set_suppressed(self._suppressed)
 
     def update_counts(self, incidents: Iterable[Incident]) -> WallCounts:
         counts = wall_counts(incidents, self.clock(), self.reader)
         self.counts = counts
         for severity, widget in self.severity_counts.items():
             widget.set_count(counts.by_severity[severity])
-        palette = self.palette()
         self.at_risk_label.setText(f"SLA at risk {counts.at_risk}")
         self.breached_label.setText(f"breached {counts.breached}")
+        self.update_counts_look()
+        return counts
+
+    def update_counts_look(self) -> None:
+        """Colour the SLA counts for `counts` in the active theme."""
+        counts = self.counts
+        palette = self.palette()
         # orange once one of them is past the second mark, as its cell is
         colour = theme.danger_colour if counts.danger else theme.at_risk_colour
         risk = colour(palette).name() if counts.at_risk else ""
         self.at_risk_label.setStyleSheet(f"color: {risk}; font-weight: bold;" if risk else "")
+        pill = theme.theme_for(palette).breached
+        em = QFontMetricsF(self.font()).height()
         self.breached_label.setStyleSheet(
-            f"color: #ffffff; background: {theme.BREACHED_PILL.fill.name()};"
-            " border-radius: 4px; padding: 0 6px; font-weight: bold;"
+            f"color: {pill.text.name()}; background: {pill.fill.name()};"
+            f" border-radius: {round(em * 0.12)}px; padding: 0 {round(em * 0.17)}px;"
+            " font-weight: bold;"
             if counts.breached
             else ""
         )
-        return counts
 
     def set_suppressed(self, count: int | None) -> None:
+        self._suppressed = count
         label = self.suppressed_label
         label.setText(count_text(count))
         # a palette, not a style sheet: a style sheet on the label would drop the wall's font
         palette = QPalette()
         if not count:
-            palette.setColor(QPalette.ColorRole.WindowText, theme.MUTED)
+            palette.setColor(QPalette.ColorRole.WindowText, theme.theme_for(self.palette()).muted)
         label.setPalette(palette)
 
     def set_source_health(self, health: Sequence[SourceHealth]) -> None:
@@ -198,17 +234,17 @@ class AllClear(QWidget):
         (none)
     """
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, font_scale: float | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         self.headline = QLabel("All clear")
         self.headline.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.headline.setFont(theme.wall_font(4.0, bold=True))
+        self.headline.setFont(theme.wall_font(4.0, bold=True, font_scale=font_scale))
         self.detail = QLabel()
         self.detail.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.detail.setWordWrap(True)
-        self.detail.setFont(theme.wall_font(1.6))
+        self.detail.setFont(theme.wall_font(1.6, font_scale=font_scale))
         layout.addWidget(self.headline)
         layout.addWidget(self.detail)
         layout.addStretch(1)
@@ -216,7 +252,7 @@ class AllClear(QWidget):
     def show_state(self, counts: WallCounts, health: Sequence[SourceHealth]) -> None:
         """All clear only when nothing is active and every source answered completely."""
         blind = [h for h in health if h.status is not SourceStatus.OK]
-        ok_colour = theme.LAMP_COLOURS[SourceStatus.OK].name()
+        ok_colour = theme.theme_for(self.palette()).lamps[SourceStatus.OK].name()
         if not blind:
             self.headline.setText("All clear")
             self.headline.setStyleSheet(f"color: {ok_colour};")
@@ -228,7 +264,7 @@ class AllClear(QWidget):
             )
             return
         self.headline.setText("No incidents seen")
-        self.headline.setStyleSheet(f"color: {theme.AT_RISK_DARK.name()};")
+        self.headline.setStyleSheet(f"color: {theme.at_risk_colour(self.palette()).name()};")
         names = ", ".join(f"{h.name} ({STATUS_WORDS[h.status]})" for h in blind)
         self.detail.setText(f"but not every source is answering: {names}")
 

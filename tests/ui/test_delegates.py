@@ -54,12 +54,14 @@ def near(found: set[str], wanted: QColor, tolerance: int = 24) -> bool:
     return any(close(name) for name in found)
 
 
+# the cells are painted on the default (light) palette, in the default (light) theme
+LIGHT = theme.load_theme("light")
 # the at-risk marks (50 %, 75 %) with their colour; breached and paused are told apart below
 LOOK_COLOURS = {
-    SlaLook.WARNING: theme.AT_RISK_LIGHT,
-    SlaLook.DANGER: theme.DANGER_LIGHT,
-    SlaLook.BREACHED: theme.BREACHED_PILL.fill,
-    SlaLook.PAUSED: theme.PAUSED_LIGHT,
+    SlaLook.WARNING: LIGHT.at_risk,
+    SlaLook.DANGER: LIGHT.danger,
+    SlaLook.BREACHED: LIGHT.breached.fill,
+    SlaLook.PAUSED: LIGHT.paused,
 }
 
 
@@ -182,7 +184,7 @@ def test_the_at_risk_colours_stay_readable_on_a_selected_row(qtbot, t0: datetime
     SlaDelegate(clock=lambda: now).paint(painter, option, model.index(0, Column.SLA))
     painter.end()
     found = colours(image)
-    assert near(found, theme.AT_RISK_LIGHT, 40)
+    assert near(found, LIGHT.at_risk, 40)
     # the chip: white right behind the text, while the rest of the cell is the selection
     assert image.pixelColor(CELL.width() - 3, CELL.height() // 2).name() == "#308cc6"
     assert image.pixelColor(8, 5).name() == "#ffffff"

@@ -1,0 +1,1 @@
+"""Built-in colour themes (dark, light, high-contrast), read by ui/theme.py."""
