@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QIcon, QMouseEvent, QPainter, QPixmap
+from PySide6.QtGui import QFont, QFontMetricsF, QIcon, QMouseEvent, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.incident import EscalationTier
 from app.domain.notifications import Notification, NotificationKind
 from app.domain.severity import Severity
 from ui import theme
@@ -113,7 +114,7 @@ class Toast(QFrame):
         notice: Notice,
         *,
         wall: bool,
-        dark: bool,
+        colours: theme.Theme,
         font: QFont,
         parent: QWidget | None = None,
     ) -> None:
@@ -123,23 +124,30 @@ class Toast(QFrame):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        card = colours.toast
+        # the mark: the severity's own pill (its fill and text), or the error colour
+        mark_style = ""
         if notice.severity is not None:
-            stripe = theme.SEVERITY_PILLS[notice.severity].fill
+            pill = colours.severity[notice.severity]
+            stripe = pill.fill
             glyph = f"{theme.SEVERITY_GLYPHS[notice.severity]} {notice.severity.value}"
+            mark_style = f"color: {pill.text.name()}; background: {pill.fill.name()};"
         elif notice.error:
-            stripe, glyph = theme.ERROR_LIGHT, "\u26a0"
+            stripe, glyph = colours.error, "\u26a0"
+            mark_style = f"color: {stripe.name()};"
         else:
-            stripe, glyph = theme.MUTED, "\u2139"
-        background = QColor("#262a30") if dark else QColor("#fdfdfd")
-        text = QColor("#f2f2f2") if dark else QColor("#1a1a1a")
-        side = 10 if wall else 6
+            stripe, glyph = colours.muted, "\u2139"
+        # sizes in ems of the notice's font: the wall's and a scaled font's toasts grow
+        em = QFontMetricsF(font).height()
+        side = round(em * (0.3 if wall else 0.43))
+        corner = max(4, round(em * 0.12))  # a round corner under a thick stripe notches it
         self.setStyleSheet(
-            f"#toast {{ background: {background.name()}; border: 1px solid {stripe.name()};"
-            f" border-left: {side}px solid {stripe.name()}; border-radius: 4px; }}"
-            f" QLabel {{ color: {text.name()}; background: transparent; border: none; }}"
+            f"#toast {{ background: {card.fill.name()}; border: 1px solid {stripe.name()};"
+            f" border-left: {side}px solid {stripe.name()}; border-radius: {corner}px; }}"
+            f" QLabel {{ color: {card.text.name()}; background: transparent; border: none; }}"
         )
         layout = QHBoxLayout(self)
-        margin = 14 if wall else 8
+        margin = round(em * (0.42 if wall else 0.57))
         layout.setContentsMargins(margin, margin // 2 + 2, margin, margin // 2 + 2)
         layout.setSpacing(margin)
         # fonts set on the labels themselves: a style sheet above them stops inheritance
@@ -147,8 +155,9 @@ class Toast(QFrame):
         bold = QFont(font)
         bold.setBold(True)
         self.mark.setFont(bold)
-        if notice.severity is not None or notice.error:
-            self.mark.setStyleSheet(f"color: {stripe.name()};")
+        if mark_style:
+            pad = round(em * 0.2)
+            self.mark.setStyleSheet(f"{mark_style} border-radius: {corner}px; padding: 0 {pad}px;")
         layout.addWidget(self.mark, 0, Qt.AlignmentFlag.AlignTop)
         self.label = QLabel(notice.text)
         self.label.setFont(font)
@@ -181,7 +190,7 @@ class ToastStack(QWidget):
 
     toast_clicked = Signal(object)
 
-    def __init__(self, window: QWidget, *, wall: bool) -> None:
+    def __init__(self, window: QWidget, *, wall: bool, font_scale: float | None = None) -> None:
         super().__init__(window)
         self.wall = wall
         self.toasts: list[Toast] = []
@@ -191,16 +200,18 @@ class ToastStack(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(8 if wall else 6)
         if wall:
-            self.setFont(theme.wall_font(1.4))  # read from across the room
+            self.setFont(theme.wall_font(1.4, font_scale=font_scale))  # read from across the room
+        self._layout.setSpacing(
+            round(QFontMetricsF(self.font()).height() * (0.24 if wall else 0.43))
+        )
         window.installEventFilter(self)  # follow the window's size
         self.hide()
 
     def show_notice(self, notice: Notice) -> Toast:
         window = self.parentWidget()
-        dark = window is not None and theme.is_dark(window.palette())
-        toast = Toast(notice, wall=self.wall, dark=dark, font=self.font(), parent=self)
+        colours = theme.theme_for(window.palette()) if window is not None else theme.current()
+        toast = Toast(notice, wall=self.wall, colours=colours, font=self.font(), parent=self)
         toast.clicked.connect(self._on_clicked)
         self.toasts.insert(0, toast)
         self._layout.insertWidget(0, toast)
@@ -232,7 +243,9 @@ class ToastStack(QWidget):
         if not self.toasts or window is None:
             self.hide()
             return
-        width = min(760 if self.wall else 420, max(200, window.width() // 2))
+        # about 30 ems: a line of a notice, in the toast's own (maybe scaled) font
+        em = QFontMetricsF(self.font()).height()
+        width = min(round(em * (23 if self.wall else 30)), max(200, window.width() // 2))
         # wrapped labels: the height follows the width (a plain sizeHint would ignore that)
         layout = self._layout
         height = (
@@ -241,7 +254,7 @@ class ToastStack(QWidget):
             else layout.sizeHint().height()
         )
         self.setFixedSize(width, height)
-        margin = 16 if self.wall else 10
+        margin = round(em * (0.5 if self.wall else 0.7))
         # bottom right: the top rows are the most urgent ones, and the header's counts
         # and the side panel's actions must stay readable while a toast is up
         top = window.height() - self.bottom_offset() - height - margin
@@ -305,7 +318,7 @@ def _tray_icon() -> QIcon:
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setBrush(theme.SEVERITY_PILLS[Severity.P1].fill)
+    painter.setBrush(theme.current().severity[Severity.P1].fill)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.drawEllipse(2, 2, 28, 28)
     painter.end()
@@ -342,6 +355,7 @@ class Notifier(QObject):
         history_button: "🔔 12" for the status bar; opens the history.
         history_dialog: the history list, once opened.
         desktop: how a desktop message is shown (None: no tray, or wall mode).
+        tier: this desk's tier ([console] tier): which escalations reach the desktop.
 
     Signals:
         incident_clicked(int): the operator clicked a toast (or history row) of this incident.
@@ -356,11 +370,14 @@ class Notifier(QObject):
         wall: bool = False,
         desktop: DesktopMessage | None = None,
         clock: Clock = _utc_now,
+        tier: EscalationTier | None = None,
+        font_scale: float | None = None,
     ) -> None:
         super().__init__(window)
         self._window = window
         self.clock = clock
-        self.stack = ToastStack(window, wall=wall)
+        self.tier = tier
+        self.stack = ToastStack(window, wall=wall, font_scale=font_scale)
         self.stack.toast_clicked.connect(self._on_toast_clicked)
         self.history: deque[Notification] = deque(maxlen=HISTORY)
         self.history_dialog: NoticeHistory | None = None
@@ -381,18 +398,29 @@ class Notifier(QObject):
             return []
         self.history.extendleft(fresh)
         self._update_button()
+        desk = [notice for notice in fresh if self.for_the_desktop(notice)]
         if len(fresh) > STORM:
             text = storm_text(fresh)
             self.stack.show_notice(Notice(text, most_severe(fresh)))
-            self._desktop("NOC Console", text, most_severe(fresh))
+            if desk:
+                self._desktop("NOC Console", storm_text(desk), most_severe(desk))
         else:
             for notice in fresh:
                 self.stack.show_notice(Notice(notice.text, notice.severity, notice.incident_id))
+            for notice in desk:
                 title = f"{notice.key} ({notice.severity.value})"
                 self._desktop(title, notice.text, notice.severity)
         if self.history_dialog is not None:
             self.history_dialog.set_notices(self.history)
         return fresh
+
+    def for_the_desktop(self, notice: Notification) -> bool:
+        """Desktop messages interrupt whatever the operator is doing: new P1/P2 incidents,
+        breaches, and escalations to this desk's tier (every tier when none is set). At-risk
+        marks and customer-update reminders stay in the window."""
+        if notice.kind is NotificationKind.ESCALATED:
+            return self.tier is None or notice.tier == self.tier.value
+        return notice.kind in (NotificationKind.OPENED, NotificationKind.BREACHED)
 
     def show_message(self, text: str, *, error: bool = False) -> Toast:
         """A toast about the console itself ("policies reloaded"); not in the history."""

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from app.config import load_config
 from app.console import Console
 from app.domain.changes import ChangeSet
+from app.domain.incident import EscalationTier
 from app.domain.notifications import Notification, NotificationKind
 from app.domain.severity import Severity
 from tests.helpers.ui_operator import Clock, settle
@@ -48,6 +49,7 @@ def notice(
         text=text or f"{key} escalated to L2 (noc-l2): not acknowledged within 5 min in L1",
         at=at,
         team="noc-l2",
+        tier="L2" if kind is NotificationKind.ESCALATED else None,
     )
 
 
@@ -150,6 +152,33 @@ def test_desktop_messages_in_operator_mode_but_not_on_the_wall(qtbot, t0: dateti
         notifier.notify([notice(1, at=t0)])
         assert len(desktop.shown) == expected
         assert notifier.stack.texts() == [notice(1, at=t0).text]
+
+
+def test_the_desktop_hears_new_p1s_breaches_and_escalations_to_this_tier(
+    qtbot, t0: datetime
+) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    host = QMainWindow()
+    qtbot.addWidget(host)
+    desktop = Desktop()
+    notifier = Notifier(host, desktop=desktop, clock=lambda: t0, tier=EscalationTier.L3)
+    notifier.notify(
+        [
+            notice(1, at=t0),  # escalated to L2: another desk's
+            notice(2, NotificationKind.AT_RISK, text="at risk", at=t0),
+            notice(3, NotificationKind.UPDATE_DUE, text="update due", at=t0),
+            notice(4, NotificationKind.OPENED, text="INC-000004 new P1", at=t0),
+        ]
+    )
+    assert [title for title, _text, _severity in desktop.shown] == ["INC-000004 (P1)"]
+    assert len(notifier.stack.texts()) == 4  # the window shows everything
+    notifier.tier = EscalationTier.L2
+    notifier.notify([notice(5, at=t0), notice(6, NotificationKind.BREACHED, text="b", at=t0)])
+    assert [title for title, _t, _s in desktop.shown][1:] == ["INC-000005 (P1)", "INC-000006 (P1)"]
+    notifier.tier = None  # no tier set: every escalation
+    notifier.notify([notice(7, at=t0)])
+    assert desktop.shown[-1][0] == "INC-000007 (P1)"
 
 
 # ---------------------------------------------------------------------- the SLA tick
