@@ -47,7 +47,10 @@ bench: $(BIN)/.installed
 	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-columns=min,median,max,rounds -s $(PYTEST_ARGS)
 
 screenshot: $(BIN)/.installed
-	$(BIN)/noc-console screenshot docs/screenshot.png --size 1600x900
+	$(BIN)/noc-console --db sqlite:///$(CURDIR)/.screenshots.db screenshot docs/screenshot.png --size 1600x900
+	$(BIN)/noc-console --db sqlite:///$(CURDIR)/.screenshots.db screenshot docs/screenshot-wall.png --view wall --size 1920x1080
+	$(BIN)/noc-console --config docs/wall-4k.toml --db sqlite:///$(CURDIR)/.screenshots.db screenshot docs/wall-3840x2160.png --view wall --size 3840x2160
+	rm -f .screenshots.db
 
 clean:
 	rm -rf $(VENV) $(CORE_VENV) .pytest_cache .mypy_cache .ruff_cache .benchmarks

@@ -19,6 +19,7 @@ from PySide6.QtNetwork import QNetworkInformation
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.console import Console
+from ui import theme
 from ui.main_window import APPLICATION, ORGANIZATION, MainWindow
 from ui.workers.poll_worker import PollThread
 
@@ -130,11 +131,23 @@ def poll_when_the_network_returns(pollers: list[PollThread]) -> QNetworkInformat
     return information
 
 
+def mode_look(console: Console, *, wall: bool) -> tuple[theme.Theme, float, str | None]:
+    """The mode's theme and font scale from the config ([console] or [wall]), and why
+    the built-in theme stands in when the configured file cannot be read."""
+    display = console.config.display.wall if wall else console.config.display.operator
+    colours, refused = theme.load_or_fallback(display.theme, "dark" if wall else "light")
+    return colours, display.font_scale, refused
+
+
 def run(console: Console, *, wall: bool = False) -> int:
     """Open the console's window, poll in the background until it closes; the exit code."""
     app = application()
     app.setApplicationName(APPLICATION)
+    colours, scale, refused = mode_look(console, wall=wall)
+    theme.apply(app, colours, font_scale=scale)  # before any widget takes its font
     window = MainWindow(console, wall=wall, clock=utc_now)
+    if refused is not None:
+        window.show_error(refused)
     window.load(console.wall(utc_now()), console.source_health())
     # one worker thread per source: a hanging or slow source delays nobody else
     pollers = [

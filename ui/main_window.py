@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         desktop: DesktopMessage | None = None,
         sound_player: SoundPlayer | None = None,
+        audible: bool = True,
     ) -> None:
         super().__init__()
         self.console = console
@@ -173,6 +174,7 @@ class MainWindow(QMainWindow):
         self._health: list[SourceHealth] = []
         self._columns_fitted = False
         self._columns_restored = False  # widths from the last session: do not refit them
+        self._startup_errors: list[str] = []  # shown once the window is built
         self.runner = runner if runner is not None else TaskRunner(self)
         if runner is not None:
             runner.setParent(self)
@@ -192,8 +194,15 @@ class MainWindow(QMainWindow):
         self.status = ConsoleStatusBar(self, clock=clock)
         self.setStatusBar(self.status)
         self._sla_watch = console.sla_watch()  # crossings without reading every clock each tick
-        self.notifier = Notifier(self, wall=wall, desktop=desktop, clock=clock)
-        self._build_sounds(sound_player)
+        self.notifier = Notifier(
+            self,
+            wall=wall,
+            desktop=desktop,
+            clock=clock,
+            tier=console.config.operator_tier,
+            font_scale=console.config.display.wall.font_scale if wall else None,
+        )
+        self._build_sounds(sound_player, audible)
         self._place_history_button()
         self._last_tick: datetime | None = None
         self.side_panel: IncidentPanel | None = None
@@ -220,8 +229,16 @@ class MainWindow(QMainWindow):
             if widget is not None:
                 self._first_paint.watch(widget)
         self.restore_view_state()
+        self._tell_startup_errors()
 
     # ------------------------------------------------------------------ layout
+
+    def _tell_startup_errors(self) -> None:
+        """What went wrong while building (a theme file, no audio device), once."""
+        for error in self._startup_errors:
+            self.show_error(error)
+            if self.wall_mode:
+                self.notifier.show_message(error, error=True)
 
     def _connect_results(self) -> None:
         self.incident_actions.action_finished.connect(self._on_action_finished)
@@ -232,7 +249,7 @@ class MainWindow(QMainWindow):
         self.notifier.incident_clicked.connect(self.select_incident)
         self.notifier.stack.bottom_offset = self._toast_bottom
 
-    def _build_sounds(self, player: SoundPlayer | None) -> None:
+    def _build_sounds(self, player: SoundPlayer | None, audible: bool) -> None:
         sounds = self.console.config.sounds
         self.sound_player = player if player is not None else SoundPlayer(sounds, parent=self)
         if player is not None:
@@ -240,16 +257,23 @@ class MainWindow(QMainWindow):
         self.sound_alerts = SoundAlerts(
             SoundPolicy(sounds), self.sound_player, clock=self.clock, parent=self
         )
-        # off while this process's F11 wall plays them (one room, one alarm)
-        self.sounds_enabled = True
+        # off while this process's F11 wall plays them (one room, one alarm), and in a
+        # screenshot (a picture of the wall, not a running one)
+        self.sounds_enabled = audible
         self.sounds_dialog: SoundsDialog | None = None
         self.sound_player.audio_unavailable.connect(self._on_audio_unavailable)
+        if not self.sound_player.available and sounds.enabled and self.wall_mode and audible:
+            # found out while the player was built, before anyone listened: the wall says so
+            # (its room relies on the alarm); a desk shows it on the speaker's tooltip
+            self._startup_errors.append(f"{self.sound_player.status}; alarms show on screen only")
         button = QToolButton()
-        button.setText("\U0001f50a")  # 🔊
+        button.setText("\u266a")  # ♪ (in the fonts every desktop has; an emoji is not)
         button.setAutoRaise(True)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.setToolTip("Sounds: what plays for what, quiet hours, test (F9)")
         button.clicked.connect(self.show_sounds)
+        if not self.sound_player.available:
+            button.setToolTip(f"Sounds: {self.sound_player.status} (F9 to test)")
         self.sounds_button = button
 
     def show_sounds(self) -> SoundsDialog:
@@ -322,21 +346,26 @@ class MainWindow(QMainWindow):
         splitter.setSizes([1100, 500])
 
     def _build_wall(self) -> None:
-        self.setPalette(theme.wall_palette())
+        display = self.console.config.display.wall
+        colours, refused = theme.load_or_fallback(display.theme, "dark")
+        if refused is not None:
+            self._startup_errors.append(refused)
+        self.setPalette(theme.palette(colours))
         self.setAutoFillBackground(True)
-        font = theme.wall_font()
-        self.table.setFont(font)
-        self.table.horizontalHeader().setFont(theme.wall_font(bold=True))
+        self.model.muted_brush = colours.muted_brush
+        scale = display.font_scale
+        self.table.setFont(theme.wall_font(font_scale=scale))
+        self.table.horizontalHeader().setFont(theme.wall_font(bold=True, font_scale=scale))
         self.table.apply_font_metrics()
         # read from across the room: the wall keeps what decides who moves first
         for column in WALL_HIDDEN_COLUMNS:
             self.table.setColumnHidden(column, True)
-        self.status.setFont(theme.wall_font(1.2))
-        self.status.sources.setFont(theme.wall_font(1.2))
+        self.status.setFont(theme.wall_font(1.2, font_scale=scale))
+        self.status.sources.setFont(theme.wall_font(1.2, font_scale=scale))
         header = WallHeader(clock=self.clock, reader=self.console.clock)
-        header.setFont(theme.wall_font(1.5))
+        header.setFont(theme.wall_font(1.5, font_scale=scale))
         self.wall_header = header
-        self.all_clear = AllClear()
+        self.all_clear = AllClear(font_scale=scale)
         stack = QStackedWidget()
         stack.addWidget(self.table)
         stack.addWidget(self.all_clear)
@@ -749,8 +778,13 @@ class MainWindow(QMainWindow):
                 if column in (Column.SEVERITY, Column.KEY, Column.TITLE):
                     self.table.setColumnHidden(column, False)
         density = self._settings.value(f"{prefix}/density")
-        if density in (COMFORTABLE, COMPACT):
-            self.set_density(str(density))
+        if density not in (COMFORTABLE, COMPACT):  # never switched here: the config's
+            density = (
+                COMFORTABLE
+                if self.wall_mode
+                else self.console.config.display.operator.density.value
+            )
+        self.set_density(str(density))
         if self.filter_bar is not None:
             name, last = self.views.last()
             self.filter_bar.set_views(self.views.views(), name)

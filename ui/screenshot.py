@@ -11,7 +11,8 @@ from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from app.console import Console
-from ui.app import application
+from ui import theme
+from ui.app import application, mode_look
 from ui.main_window import MainWindow
 from ui.workers.actions import TaskRunner
 
@@ -34,6 +35,20 @@ def render(
     if view not in ("operator", "wall"):
         raise ValueError(f"unknown view {view!r} (expected operator or wall)")
     app = application()
+    colours, scale, _refused = mode_look(console, wall=view == "wall")
+    with theme.applied(app, colours, font_scale=scale):
+        _render(app, console, out, view=view, size=size, now=now)
+
+
+def _render(
+    app: QApplication,
+    console: Console,
+    out: Path,
+    *,
+    view: View | str,
+    size: tuple[int, int],
+    now: datetime,
+) -> None:
     # a throwaway settings file: a render must neither read nor write the user's geometry
     scratch = tempfile.TemporaryDirectory(prefix="noc-screenshot-")
     settings = QSettings(str(Path(scratch.name) / "view.ini"), QSettings.Format.IniFormat)
@@ -46,6 +61,7 @@ def render(
         severity_prompt=lambda _incident: None,
         runner=runner,
         settings=settings,
+        audible=False,
     )
     try:
         window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)

@@ -142,7 +142,7 @@ class SoundPlayer(QObject):
         application = QCoreApplication.instance()
         if application is not None:  # a player left running at exit would outlive its QProcess
             application.aboutToQuit.connect(self.stop)
-        self._detect()
+        self._detect(at_start=True)
 
     # ------------------------------------------------------------------ state
 
@@ -288,13 +288,18 @@ class SoundPlayer(QObject):
             name = self.command.name if self.command else "?"
             self.tested.emit(test.value, f"played {path.name} through {name}")
 
-    def _failed(self, reason: str, test: SoundEvent | None) -> None:
+    def _failed(self, reason: str, test: SoundEvent | None, *, at_start: bool = False) -> None:
         before, first = self.status, self._reason is None
         self._reason = reason
         self._retry_at = self.clock() + self.retry_after
         if first:
-            log.warning(
-                "%s; sounds are skipped, tried again after %s", self.status, self.retry_after
+            # at start it is a fact about the machine (the window says so); a sound that
+            # could not be played is worth a warning
+            log.log(
+                logging.INFO if at_start else logging.WARNING,
+                "%s; sounds are skipped, tried again after %s",
+                self.status,
+                self.retry_after,
             )
             self.audio_unavailable.emit(self.status)
         if self.status != before:
@@ -302,12 +307,12 @@ class SoundPlayer(QObject):
         if test is not None:
             self.tested.emit(test.value, self.status)
 
-    def _detect(self) -> None:
+    def _detect(self, *, at_start: bool = False) -> None:
         """Find the player (again: one may have been installed since)."""
         found = self._fixed or find_player(self._platform, self._which)
         if isinstance(found, str):
             self.command = None
-            self._failed(found, None)
+            self._failed(found, None, at_start=at_start)
         else:
             self.command = found
 

@@ -212,6 +212,7 @@ class IncidentTableModel(QAbstractTableModel):
         sla_reader: reads an incident's SLA clock at a moment (`Console.clock` in the
             window; by default a reading of the stored deadlines, 24x7). The SLA painter
             reads through it too.
+        muted_brush: the foreground of resolved and stale rows (the window's theme).
 
     Signals:
         (QAbstractTableModel's own: rowsInserted, rowsRemoved, rowsMoved, dataChanged...)
@@ -227,6 +228,9 @@ class IncidentTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.clock = clock
         self.sla_reader = sla_reader
+        # faded rows (resolved, stale): the window's theme's grey, which a wall opened
+        # beside a light operator window (F11) does not share with it
+        self.muted_brush = theme.current().muted_brush
         self._rows: list[_Row] = []  # the shown rows, in display order
         self._keys: list[OrderKey] = []  # their `order`, for bisect
         self._by_id: dict[int, _Row] = {}  # every row on the wall, shown or not
@@ -278,7 +282,7 @@ class IncidentTableModel(QAbstractTableModel):
             return row.texts[column]
         if role == _FOREGROUND:
             if row.stale is not None or not row.incident.state.active:
-                return theme.MUTED_BRUSH
+                return self.muted_brush
             return None
         if role == _ALIGNMENT:
             return _RIGHT if column == Column.ALERTS else _LEFT
