@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
 
 from app.console import Console
+from app.domain.health import SourceStatus
 from app.domain.incident import EscalationTier, IncidentState
 from tests.helpers.ui_operator import Prompts
 from ui.main_window import MainWindow
@@ -267,6 +269,25 @@ def test_wall_mode_says_all_clear_when_nothing_is_open_and_sources_are_ok(
     window.apply_changes(empty)  # the sources answered, nothing is on the wall
     assert window.all_clear is not None
     assert window.all_clear.isVisible()
+    assert window.all_clear.headline.text() == "All clear"
+
+
+def test_the_wall_never_says_all_clear_while_a_source_is_blind(
+    qtbot, make_window, demo_console: Console, t0: datetime
+) -> None:
+    window = make_window(demo_console, wall=True)
+    changes = demo_console.poll_once(t0)
+    blind = tuple(
+        replace(h, status=SourceStatus.DOWN, error="timed out", stale_since=t0)
+        for h in changes.sources
+    )
+    window.apply_changes(type(changes)(sources=blind, at=t0))
+    assert window.all_clear is not None
+    assert window.all_clear.isVisible()
+    assert window.all_clear.headline.text() == "No incidents seen"
+    assert "not every source is answering: demo (down)" in window.all_clear.detail.text()
+    assert window.wall_header is not None
+    window.apply_changes(type(changes)(sources=changes.sources, at=t0))  # it answers again
     assert window.all_clear.headline.text() == "All clear"
 
 
