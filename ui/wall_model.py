@@ -440,9 +440,10 @@ class IncidentTableModel(QAbstractTableModel):
             else (None, 0)
             for index in persistent
         ]
+        passes = self._filter.compile()
         for row in self._by_id.values():
             row.order = self._order(row)
-            row.shown = self._passes(row)
+            row.shown = passes(row.incident, row.search)
         rows = sorted((row for row in self._by_id.values() if row.shown), key=_order_of)
         self._rows = rows
         self._keys = [row.order for row in rows]

@@ -8,7 +8,7 @@ severity that no longer exists, loads with what it can read instead of failing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -69,21 +69,28 @@ class IncidentFilter:
 
     def matches(self, incident: Incident, text: str | None = None) -> bool:
         """Whether the incident passes; `text` is its `haystack` when the caller keeps one."""
-        if self.customers and (incident.customer or "") not in self.customers:
-            return False
-        if self.severities and incident.severity not in self.severities:
-            return False
-        if self.states and incident.state not in self.states:
-            return False
-        if self.tiers and incident.tier not in self.tiers:
-            return False
-        if self.teams and (incident.team or "") not in self.teams:
-            return False
-        words = self.words
-        if words:
-            found = haystack(incident) if text is None else text
-            return all(word in found for word in words)
-        return True
+        return self.compile()(incident, haystack(incident) if text is None else text)
+
+    def compile(self) -> Callable[[Incident, str], bool]:
+        """`matches` with the words split once: the wall tests thousands of rows per
+        keystroke, each against its precomputed haystack."""
+        customers, severities, states = self.customers, self.severities, self.states
+        tiers, teams, words = self.tiers, self.teams, self.words
+
+        def test(incident: Incident, text: str) -> bool:
+            if customers and (incident.customer or "") not in customers:
+                return False
+            if severities and incident.severity not in severities:
+                return False
+            if states and incident.state not in states:
+                return False
+            if tiers and incident.tier not in tiers:
+                return False
+            if teams and (incident.team or "") not in teams:
+                return False
+            return all(word in text for word in words)
+
+        return test
 
     def with_text(self, text: str) -> IncidentFilter:
         return replace(self, text=text)
