@@ -113,12 +113,16 @@ class _FirstPaintWatch(QObject):
 class MainWindow(QMainWindow):
     """The console's window.
 
-    Operator mode: the incident table and the side panel in a splitter, a status bar.
-    Wall mode: large type, a header with counts and source lamps, no side panel, and a
-    big "All clear" when nothing is open and every source is healthy. Keys: J/K (and the
-    arrows) move the selection; A acknowledges, E escalates, R resolves; in operator mode
-    S changes the severity and W pauses the SLA clocks (waiting on the customer) or
-    resumes them. The SLA cells, the header's counts and the side panel read every clock
+    Operator mode: a filter bar (search, filter menus, saved views) over the incident table,
+    the side panel beside them, a status bar. Wall mode: the wall theme and large type, a
+    header with counts and source lamps, no side panel, a big "All clear" when nothing is
+    open and every source is healthy, rotation through customers and pages, and a flashing
+    frame for a new P1 or a breach. Keys (README, "The wall"): J/K (and the arrows) move
+    the selection; A acknowledges, E escalates, R resolves, F9 opens the sounds; in
+    operator mode S changes the severity, W pauses or resumes the SLA clocks, F marks a
+    false positive, T logs a ticket, / searches, Esc clears, F11 asks for the wall. The
+    filter and sort are the model's (Python-side); the header's counts, crossings and
+    sounds always cover the whole wall. The SLA cells, the header's counts and the side panel read every clock
     through `console.clock` (the customer's contract, the policies' at-risk marks). Both
     modes count the suppressed alerts after every change set; operator mode lists them
     (click the count in the status bar). Escalations by tier timer (with each change set)
@@ -142,6 +146,11 @@ class MainWindow(QMainWindow):
         suppressed_dialog: the list of suppressed alerts, once opened (operator mode).
         notifier: the toasts, desktop messages and recent notifications.
         policy_watch: reloads the policies when their files change.
+        filter_bar, views: operator mode's filter bar (None on the wall) and saved views.
+        rotation, flash: wall mode's rotation (None unless `[wall] rotate`) and alarm frame.
+        sound_player, sound_alerts, sounds_dialog: the sounds, their policy, their dialog.
+        sounds_enabled: False while another window of this process plays them, or in a
+            screenshot (`audible=False`).
 
     Signals:
         first_painted(): the window painted for the first time (startup benchmark).
