@@ -47,6 +47,7 @@ from ui.incident_header import (
     waiting_words,
 )
 from ui.local_time import day_and_time, hm
+from ui.runbook_slot import RunbookSlot
 from ui.sla_clock import SlaLook, read_sla
 from ui.timeline import TimelineTable
 from ui.workers.actions import TaskRunner
@@ -108,7 +109,8 @@ class IncidentPanel(QWidget):
         root_label: "root cause candidate: acme-db · ..." (hidden without a root service).
         known_issue_box: the known-issue rule of a badged incident (hidden otherwise).
         error_label: the inline error line (hidden when there is none).
-        timeline, alerts: the two lists of the lower half.
+        timeline, alerts, runbook: the tabs of the lower half (runbook: the links its
+            alerts carry, where the runbook checklists go).
 
     Signals:
         alerts_loaded(int, object): incident id and its list of Alerts, once shown.
@@ -284,8 +286,10 @@ class IncidentPanel(QWidget):
         self.tabs = QTabWidget()
         self.timeline = TimelineTable()
         self.alerts = AlertList()
+        self.runbook = RunbookSlot()
         self.tabs.addTab(self.timeline, "Timeline")
         self.tabs.addTab(self.alerts, "Alerts")
+        self.tabs.addTab(self.runbook, "Runbook")
         return self.tabs
 
     # ------------------------------------------------------------------ showing
@@ -444,6 +448,7 @@ class IncidentPanel(QWidget):
 
     def set_alerts(self, alerts: Sequence[Alert]) -> None:
         self.alerts.set_alerts(alerts, self.clock())
+        self.runbook.set_alerts(alerts)
         self.tabs.setTabText(1, f"Alerts ({len(alerts)})")
 
     # ------------------------------------------------------------------ actions

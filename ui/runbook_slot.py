@@ -1,0 +1,101 @@
+"""The side panel's Runbook tab: the runbook links an incident's alerts carry.
+
+This is the slot the runbook checklists (guided SOPs) take over; until then it gathers
+each alert's `runbook_url` annotation, one row per distinct link with the alerts that
+name it. Only http and https links open (app/links.py); any other is listed with the
+reason it stays closed, because annotations come from whoever can fire an alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from app.domain.alert import Alert
+from app.links import check_link
+
+Opener = Callable[[QUrl], bool]
+_URL_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+
+
+def runbook_links(alerts: Sequence[Alert]) -> dict[str, list[str]]:
+    """Each distinct `runbook_url`, with the names of the alerts that carry it, in order."""
+    found: dict[str, list[str]] = {}
+    for alert in alerts:
+        url = (alert.annotations.get("runbook_url") or "").strip()
+        if url:
+            names = found.setdefault(url, [])
+            name = alert.labels.get("alertname") or alert.fingerprint
+            if name not in names:
+                names.append(name)
+    return found
+
+
+class RunbookSlot(QWidget):
+    """The Runbook tab.
+
+    Attributes:
+        links: the list of links (double click or Enter opens a web link).
+        note: what the tab says above the list (none found, a link refused...).
+
+    Signals:
+        opened(str): a link was handed to the desktop's browser.
+        refused(str, str): a link was not opened, and why.
+    """
+
+    opened = Signal(str)
+    refused = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None, *, opener: Opener | None = None) -> None:
+        super().__init__(parent)
+        self._open = opener or QDesktopServices.openUrl
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.note)
+        self.links = QListWidget()
+        self.links.itemActivated.connect(self._activated)
+        layout.addWidget(self.links, 1)
+        self.set_alerts([])
+
+    def set_alerts(self, alerts: Sequence[Alert]) -> None:
+        self.links.clear()
+        found = runbook_links(alerts)
+        for url, names in found.items():
+            check = check_link(url)
+            suffix = "" if check.ok else f"  \u2014 not opened: {check.reason}"
+            item = QListWidgetItem(f"{url}{suffix}\n    from {', '.join(names)}")
+            item.setData(_URL_ROLE, url)
+            item.setToolTip(
+                "double click or Enter opens it in the browser" if check.ok else check.reason
+            )
+            self.links.addItem(item)
+        self.note.setText(
+            "Runbooks linked by this incident's alerts (runbook_url):"
+            if found
+            else "No runbook linked: none of this incident's alerts carries a runbook_url."
+        )
+
+    def open_link(self, url: str) -> bool:
+        """Open a web link in the desktop's browser; say why anything else is not."""
+        check = check_link(url)
+        if not check.ok:
+            self.note.setText(f"Not opened: {check.reason}.")
+            self.refused.emit(url, check.reason)
+            return False
+        if not self._open(QUrl(url.strip(), QUrl.ParsingMode.StrictMode)):
+            self.note.setText("The desktop could not open the link (no browser?).")
+            self.refused.emit(url, "no browser answered")
+            return False
+        self.opened.emit(url)
+        return True
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        url = item.data(_URL_ROLE)
+        if isinstance(url, str):
+            self.open_link(url)
