@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,15 @@ class _TaskRelay(QObject):
     task_raised = Signal(int, object)
 
 
-class ConsoleTask(QRunnable):
+class ConsoleTask:
     """Runs one console call on a pool thread.
+
+    A plain callable handed to `QThreadPool.start`, not a QRunnable subclass: PySide6
+    6.12 keeps the Python wrappers of some started QRunnable subclasses referenced from
+    the pool after the pool has auto-deleted them (the wrapper is invalid but alive, and
+    holds its call's closure) for as long as the pool lives: in 600 polls of the wall's
+    soak (benchmarks/test_wall_bench.py) 64 of 213 tasks stayed alive that way. PySide
+    wraps a callable in a runnable of its own that lets it go after `run`.
 
     Thread: created in the GUI thread, `run` executes on a QThreadPool thread.
     May touch: the callable it was given (a console call) and the relay's signals
@@ -47,15 +54,16 @@ class ConsoleTask(QRunnable):
         number: the runner's id of this task.
 
     Signals:
-        (none: a QRunnable is not a QObject; it reports through the relay's signals)
+        (none: not a QObject; it reports through the relay's signals)
     """
 
     def __init__(self, number: int, call: Callable[[], Any], relay: _TaskRelay) -> None:
-        super().__init__()
         self.number = number
         self._call = call
         self._relay = relay
-        self.setAutoDelete(True)
+
+    def __call__(self) -> None:
+        self.run()
 
     def run(self) -> None:
         try:
