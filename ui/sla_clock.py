@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,6 +20,9 @@ DOT = " \u00b7 "
 
 # reader(incident, now) -> the engine's reading; the window passes `Console.clock`
 ClockReader = Callable[[Incident, datetime], ClockReading]
+# upcoming(incident, now) -> the next instant its reading can change (an at-risk mark, the
+# deadline), None if none will; the window passes `Console.next_clock_change`
+Upcoming = Callable[[Incident, datetime], datetime | None]
 
 _NO_TARGET = timedelta(0)
 
@@ -120,3 +123,44 @@ def read_sla(incident: Incident, now: datetime, reader: ClockReader = as_stored)
         return SlaReading(SlaLook.BREACHED, breached_text(-remaining), reading, remaining)
     look = _LEVEL_LOOKS.get(reading.level, SlaLook.DANGER)
     return SlaReading(look, f"{clock} {countdown(remaining)}", reading, remaining)
+
+
+class SlaLooks:
+    """The looks of many incidents' SLA clocks, each read again only when it can have changed.
+
+    A look changes when a clock passes an at-risk mark or its deadline (`upcoming` says
+    when the next such moment is, through the same contract as `reader`) or when the
+    incident changes (a new version); in between, the last reading holds. The wall's
+    header counts every clock once a second: reading 2,000 of them took 60-70 ms of the
+    GUI thread per tick, looking most of them up about 1 ms (benchmarks/test_wall_bench.py).
+    Incidents not asked about in a pass are forgotten, so it holds the wall and no more.
+    """
+
+    def __init__(self, reader: ClockReader, upcoming: Upcoming) -> None:
+        self.reader = reader
+        self.upcoming = upcoming
+        # id -> (version, look, read at, valid until: None for as long as the version lives)
+        self._known: dict[int, tuple[int, SlaLook, datetime, datetime | None]] = {}
+
+    def looks(self, incidents: Iterable[Incident], now: datetime) -> list[SlaLook]:
+        """The look of each incident's clock at `now`, in order."""
+        known, fresh = self._known, {}
+        found: list[SlaLook] = []
+        for incident in incidents:
+            incident_id = incident.id
+            if incident_id is None:
+                found.append(read_sla(incident, now, self.reader).look)
+                continue
+            cached = known.get(incident_id)
+            if (
+                cached is None
+                or cached[0] != incident.version
+                or now < cached[2]  # the clock was set back
+                or (cached[3] is not None and now >= cached[3])
+            ):
+                look = read_sla(incident, now, self.reader).look
+                cached = (incident.version, look, now, self.upcoming(incident, now))
+            fresh[incident_id] = cached
+            found.append(cached[1])
+        self._known = fresh
+        return found

@@ -23,7 +23,7 @@ from app.domain.incident import Incident, IncidentState
 from app.domain.severity import Severity
 from ui import theme
 from ui.delegates import paint_severity_pill, severity_cell_size
-from ui.sla_clock import ClockReader, SlaLook, as_stored, read_sla
+from ui.sla_clock import ClockReader, SlaLook, SlaLooks, Upcoming, as_stored, read_sla
 from ui.status_bar import STATUS_WORDS, SourceLamps
 from ui.suppressed import count_text
 
@@ -58,19 +58,27 @@ class WallCounts:
 
 
 def wall_counts(
-    incidents: Iterable[Incident], now: datetime, reader: ClockReader = as_stored
+    incidents: Iterable[Incident],
+    now: datetime,
+    reader: ClockReader = as_stored,
+    looks: SlaLooks | None = None,
 ) -> WallCounts:
-    """The header's counts at `now`, from the same readings the SLA cells paint."""
+    """The header's counts at `now`, from the same readings the SLA cells paint (through
+    `looks`, when given: only the clocks that can have changed are read)."""
     counts = WallCounts()
+    active: list[Incident] = []
     for incident in incidents:
         if incident.state is IncidentState.RESOLVED:
             counts.resolved += 1
-            continue
-        if not incident.state.active:
-            continue
+        elif incident.state.active:
+            active.append(incident)
+    if looks is not None:
+        seen = looks.looks(active, now)
+    else:
+        seen = [read_sla(incident, now, reader).look for incident in active]
+    for incident, look in zip(active, seen, strict=True):
         counts.active += 1
         counts.by_severity[incident.severity] += 1
-        look = read_sla(incident, now, reader).look
         if look is SlaLook.BREACHED:
             counts.breached += 1
         elif look in (SlaLook.WARNING, SlaLook.DANGER):
@@ -122,6 +130,8 @@ class WallHeader(QWidget):
     Attributes:
         clock: returns the current UTC time.
         reader: reads an incident's SLA clock (`Console.clock` in the window).
+        looks: the SLA looks remembered between ticks (given `upcoming`, the console's
+            `next_clock_change`), or None: every clock is read on every tick.
         counts: the latest WallCounts.
         severity_counts: severity -> its pill-and-count widget.
         at_risk_label, breached_label: the SLA counts.
@@ -138,11 +148,16 @@ class WallHeader(QWidget):
         *,
         clock: Clock = _utc_now,
         reader: ClockReader = as_stored,
+        upcoming: Upcoming | None = None,
     ) -> None:
         super().__init__(parent)
         self.clock = clock
         self.reader = reader
+        # with `upcoming` (the console's next_clock_change), a tick reads only the clocks
+        # that can have changed; without, every clock, every second
+        self.looks = SlaLooks(reader, upcoming) if upcoming is not None else None
         self.counts = WallCounts()
+        self._shown: WallCounts | None = None  # the counts the labels say
         layout = QHBoxLayout(self)
         self._layout = layout
         self.severity_counts = {severity: _SeverityCount(severity) for severity in Severity}
@@ -183,8 +198,11 @@ class WallHeader(QWidget):
             self.set_suppressed(self._suppressed)
 
     def update_counts(self, incidents: Iterable[Incident]) -> WallCounts:
-        counts = wall_counts(incidents, self.clock(), self.reader)
+        counts = wall_counts(incidents, self.clock(), self.reader, self.looks)
         self.counts = counts
+        if counts == self._shown:
+            return counts  # most ticks: no text, style sheet or repaint to redo
+        self._shown = counts
         for severity, widget in self.severity_counts.items():
             widget.set_count(counts.by_severity[severity])
         self.at_risk_label.setText(f"SLA at risk {counts.at_risk}")
