@@ -383,13 +383,16 @@ class IncidentPanel(QWidget):
         palette = self.palette()
         if sla.look is SlaLook.BREACHED:
             colour = theme.error_colour(palette).name()
-            label.setStyleSheet(f"color: {colour}; font-weight: bold;")
+            sheet = f"color: {colour}; font-weight: bold;"
         elif sla.look in (SlaLook.WARNING, SlaLook.DANGER, SlaLook.PAUSED):
             shade = sla_text_colour(sla.look, palette) or theme.theme_for(palette).muted
             weight = "normal" if sla.look is SlaLook.PAUSED else "bold"
-            label.setStyleSheet(f"color: {shade.name()}; font-weight: {weight};")
+            sheet = f"color: {shade.name()}; font-weight: {weight};"
         else:
-            label.setStyleSheet("")
+            sheet = ""
+        # every second: a style sheet set again re-polishes and re-lays the panel out
+        if label.styleSheet() != sheet:
+            label.setStyleSheet(sheet)
         self._refresh_update_due(incident)
 
     def _refresh_update_due(self, incident: Incident) -> None:
@@ -399,11 +402,11 @@ class IncidentPanel(QWidget):
             return
         text, overdue = update_words(incident.update_due, self.clock())
         label.setText(text)
-        if overdue:  # the breached look: the customer has waited too long already
-            colour = theme.error_colour(self.palette()).name()
-            label.setStyleSheet(f"color: {colour}; font-weight: bold;")
-        else:
-            label.setStyleSheet("")
+        # the breached look once overdue: the customer has waited too long already
+        colour = theme.error_colour(self.palette()).name() if overdue else ""
+        sheet = f"color: {colour}; font-weight: bold;" if overdue else ""
+        if label.styleSheet() != sheet:  # once a second: only when it changes
+            label.setStyleSheet(sheet)
 
     def _fill_timeline(self, incident: Incident) -> None:
         self.timeline.fill(incident, self.clock())
