@@ -10,6 +10,7 @@ big heap, or a slow slot.
 from __future__ import annotations
 
 import statistics
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from benchmarks.test_sources_bench import alertmanager_source
 from tests.helpers.consoles import scripted_console
 from tests.helpers.event_loop import TickGaps
 from tests.helpers.peers import Daemon
-from ui.app import freeze_startup_heap
+from ui.app import freeze_startup_heap, share_the_gil_promptly
 from ui.main_window import MainWindow
 from ui.workers.poll_worker import PollThread
 
@@ -36,6 +37,7 @@ def run_polls(qtbot: Any, tmp_path: Path, daemon: Daemon, polls: int) -> tuple[i
     thread = PollThread(poller, interval=poller.interval, name="am")
     thread.polled.connect(window.apply_changes)
     freeze_startup_heap()  # as ui.app.run does once the window is built
+    switch = share_the_gil_promptly()  # as ui.app.run does before the window is built
     ticks = TickGaps()
     ticks.start()
     done = [0]
@@ -50,6 +52,7 @@ def run_polls(qtbot: Any, tmp_path: Path, daemon: Daemon, polls: int) -> tuple[i
             qtbot.waitUntil(lambda t=target: done[0] >= t, timeout=60_000)
     finally:
         ticks.stop()
+        sys.setswitchinterval(switch)  # process-wide: the next test gets the default back
         assert thread.stop()
         window.shutdown()
         console.shutdown()
