@@ -45,6 +45,7 @@ from ui.policy_watch import PolicyWatch
 from ui.saved_views import SavedViews, View
 from ui.severity_dialog import SeverityPrompt, dialog_severity_prompt
 from ui.side_panel import IncidentPanel
+from ui.sla_clock import SlaLooks
 from ui.sound_alerts import SoundAlerts
 from ui.sound_player import SoundPlayer
 from ui.sounds_dialog import SoundsDialog
@@ -371,7 +372,9 @@ class MainWindow(QMainWindow):
             self.table.setColumnHidden(column, True)
         self.status.setFont(theme.wall_font(1.2, font_scale=scale))
         self.status.sources.setFont(theme.wall_font(1.2, font_scale=scale))
-        header = WallHeader(clock=self.clock, reader=self.console.clock)
+        header = WallHeader(
+            clock=self.clock, reader=self.console.clock, upcoming=self.console.next_clock_change
+        )
         header.setFont(theme.wall_font(1.5, font_scale=scale))
         self.wall_header = header
         self.all_clear = AllClear(font_scale=scale)
@@ -718,6 +721,9 @@ class MainWindow(QMainWindow):
 
     def _on_policies_reloaded(self) -> None:
         self._sla_watch = self.console.sla_watch()  # new marks and contracts: new moments
+        header = self.wall_header
+        if header is not None and header.looks is not None:  # looks read under the old ones
+            header.looks = SlaLooks(self.console.clock, self.console.next_clock_change)
         self.status.show_info("policies reloaded")
         self.notifier.show_message("policies reloaded")
         self.reload_wall()

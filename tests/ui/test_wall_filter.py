@@ -14,7 +14,7 @@ from app.domain.incident import Incident, IncidentState
 from app.domain.incident_filter import IncidentFilter
 from app.domain.severity import Severity
 from tests.helpers.ui_incidents import bumped, incident
-from ui.wall_model import GONE_MEMORY, Column, IncidentTableModel
+from ui.wall_model import GONE_FOR, GONE_MEMORY, Column, IncidentTableModel
 
 
 def ids(model: IncidentTableModel) -> list[int | None]:
@@ -156,11 +156,67 @@ def test_filter_choices_come_from_the_whole_wall(model: IncidentTableModel) -> N
 
 
 def test_the_memory_of_departed_incidents_is_bounded(t0: datetime) -> None:
-    model = IncidentTableModel(clock=lambda: t0)
-    for number in range(1, GONE_MEMORY + 200):
+    now = [t0]
+    model = IncidentTableModel(clock=lambda: now[0])
+    for number in range(1, 101):  # a hundred closures a minute
+        if number % 100 == 0:
+            now[0] += timedelta(minutes=1)
+        model.upsert(incident(number, t0))
+        model.remove(number)
+    assert len(model._gone) == 100
+    assert not model.upsert(incident(50, t0, version=0))  # a late, older snapshot: refused
+    now[0] += GONE_FOR + timedelta(seconds=1)
+    model.upsert(incident(500, t0))
+    model.remove(500)
+    assert list(model._gone) == [500]  # the rest are past any race: forgotten
+    # and never more than GONE_MEMORY, however fast they leave
+    for number in range(1000, 1000 + GONE_MEMORY + 50):
         model.upsert(incident(number, t0))
         model.remove(number)
     assert len(model._gone) == GONE_MEMORY
-    # the newest departures are still refused when a late, older snapshot comes
-    latest = GONE_MEMORY + 199
-    assert not model.upsert(incident(latest, t0, version=0))
+
+
+def test_a_storm_of_updates_is_one_layout_change_with_the_same_result(
+    qtmodeltester, t0: datetime
+) -> None:
+    wall = [
+        incident(
+            n,
+            t0 + timedelta(seconds=n),
+            severity=(Severity.P2, Severity.P3, Severity.P4)[n % 3],
+            customer=("acme", "globex")[n % 2],
+        )
+        for n in range(1, 301)
+    ]
+    model = IncidentTableModel(clock=lambda: t0)
+    model.load(wall)
+    qtmodeltester.check(model)
+    model.set_filter(IncidentFilter(customers=frozenset({"acme"})))
+    chosen = QPersistentModelIndex(model.index(model.row_of(150) or 0, Column.KEY))
+    resets, layouts = QSignalSpy(model.modelReset), QSignalSpy(model.layoutChanged)
+    # 150 updates: every fifth raised to P1 (moves up), every seventh closed (leaves),
+    # and one globex incident renamed to acme (the filter lets it in)
+    changed = []
+    for item in wall[:150]:
+        if item.id == 151 or (item.id or 0) % 7 == 0:
+            changed.append(bumped(item, state=IncidentState.CLOSED))
+        elif (item.id or 0) % 5 == 0:
+            changed.append(bumped(item, severity=Severity.P1, title="raised"))
+        else:
+            changed.append(bumped(item, title="touched"))
+    changed.append(bumped(wall[160], customer="acme"))  # id 161, globex before
+    model.apply(ChangeSet(upserted=tuple(changed)))
+    assert resets.count() == 0
+    assert layouts.count() == 1
+    every = {i.id: i for i in wall} | {i.id: i for i in changed}
+    expected = sorted(
+        (i for i in every.values() if not i.state.terminal and i.customer == "acme"),
+        key=Incident.urgency_key,
+    )
+    assert ids(model) == [i.id for i in expected]
+    assert 161 in ids(model)
+    assert model.total() == len([i for i in every.values() if not i.state.terminal])
+    assert chosen.isValid()
+    assert chosen.row() == model.row_of(150)
+    assert model.incident(150) is not None
+    assert model.index(chosen.row(), Column.TITLE).data() == "raised"
