@@ -73,7 +73,15 @@ def test_longest_gap_between_10ms_ticks(
     steady = [max(gaps) for _, gaps in results]
     benchmark.extra_info["max_gap_first_poll_ms"] = first_poll
     benchmark.extra_info["max_gap_steady_polls_ms"] = steady
+    # the longest gap also catches the machine's own noise (a neighbour, or the local
+    # Alertmanager answering, taking both cores): the 99th percentile and the count of
+    # gaps over 50 ms say more about the GIL and the slots from run to run
+    p99 = [sorted(gaps)[int(len(gaps) * 0.99)] for _, gaps in results]
+    over = [sum(gap > 50 for gap in gaps) for _, gaps in results]
+    benchmark.extra_info["p99_gap_steady_polls_ms"] = p99
+    benchmark.extra_info["gaps_over_50ms_steady_polls"] = over
     print(
         f"\nlongest GUI gap: storm's first poll (opens ~500 incidents) {statistics.median(first_poll)} ms "
-        f"(runs {first_poll}); steady polls of the same 10k alerts {statistics.median(steady)} ms (runs {steady})"
+        f"(runs {first_poll}); steady polls of the same 10k alerts {statistics.median(steady)} ms (runs {steady});"
+        f" steady polls' 99th percentile {statistics.median(p99)} ms (runs {p99}), gaps over 50 ms {over}"
     )

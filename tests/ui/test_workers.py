@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from datetime import datetime, timedelta
 
 import pytest
@@ -111,6 +113,28 @@ def test_the_runner_delivers_results_and_errors_in_the_gui_thread(qtbot) -> None
     assert seen[1][2]
     assert failed.args[0] == "boom"
     assert not runner.busy
+
+
+def test_finished_tasks_let_their_calls_go(qtbot) -> None:
+    """Nothing of a finished task stays alive: PySide 6.12 kept some QRunnable subclasses'
+    wrappers (and so their closures) referenced from the pool for good."""
+
+    class Call:
+        def __call__(self) -> int:
+            return 1
+
+    runner = TaskRunner()
+    alive: list[weakref.ref[Call]] = []
+    delivered: list[object] = []
+    for _ in range(300):
+        call = Call()
+        alive.append(weakref.ref(call))
+        runner.submit("quick", call, on_result=delivered.append)
+        del call
+    assert runner.wait(10_000)
+    qtbot.waitUntil(lambda: len(delivered) == 300, timeout=10_000)
+    gc.collect()
+    assert [ref for ref in alive if ref() is not None] == []
 
 
 def test_a_synchronous_runner_answers_at_once() -> None:
