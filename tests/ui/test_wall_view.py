@@ -103,3 +103,18 @@ def test_no_repaint_when_the_sla_column_is_scrolled_away(qtbot, view: IncidentTa
         assert view.visible_sla_rect().isEmpty()
     view.setColumnHidden(Column.SLA, True)
     assert view.visible_sla_rect().isEmpty()
+
+
+def test_cells_whose_text_and_look_stay_are_not_repainted(
+    view: IncidentTableView, monkeypatch
+) -> None:
+    updates: list[QRect] = []
+    monkeypatch.setattr(view.viewport(), "update", lambda *args: updates.append(QRect(*args)))
+    view.repaint_sla_cells()  # the first tick paints every visible cell
+    assert len(updates) == 1
+    view.repaint_sla_cells()  # the same second: nothing changed, nothing to paint
+    assert len(updates) == 1
+    # 30 min countdowns ("response 29:59") change every second
+    view.clock_state["now"] += timedelta(seconds=1)  # type: ignore[attr-defined]
+    view.repaint_sla_cells()
+    assert len(updates) == 2
