@@ -18,7 +18,7 @@ from pathlib import Path
 from app.config.sounds import Sound, SoundConfig, SoundEvent
 from app.domain.changes import ChangeSet
 from app.domain.incident import Incident
-from app.domain.notifications import Notification, NotificationKind
+from app.domain.notifications import Notification, NotificationKind, opened_in
 from app.resources import resource_path
 
 # most urgent first; in a storm the first of these present is the one heard
@@ -31,8 +31,6 @@ EVENT_ORDER = (
     SoundEvent.P4,
 )
 MIN_GAP = timedelta(seconds=5)  # at most one sound this often
-# the store keeps times to the millisecond, so a stored detection time can trail the poll's
-_STORED_PRECISION = timedelta(milliseconds=1)
 _BY_NOTIFICATION = {
     NotificationKind.BREACHED: SoundEvent.BREACH,
     NotificationKind.ESCALATED: SoundEvent.ESCALATION,
@@ -94,22 +92,9 @@ def cues_for(
 
 
 def opened_by(changes: ChangeSet) -> list[Incident]:
-    """The incidents a poll's change set opened: detected at the poll's own `now`.
-
-    The console's `opened` notifications announce new P1s and P2s only; this finds every
-    new incident, so a P3 or P4 given a sound in [sounds] is heard too. A change set says
-    how many it opened, not which; an incident first seen by this poll is one detected at
-    its time (to the store's millisecond). Incidents already on the wall when the console
-    starts, and reopened ones (detected long before), are not new.
-    """
-    if changes.at is None:
-        return []
-    at = changes.at
-    return [
-        incident
-        for incident in changes.upserted
-        if incident.state.active and abs(at - incident.detected_at) < _STORED_PRECISION
-    ]
+    """The incidents a poll's change set opened (any severity, so a P3 or P4 given a sound
+    in [sounds] is heard too; the console's `opened` notices announce P1 and P2 only)."""
+    return opened_in(changes.upserted, changes.at) if changes.at is not None else []
 
 
 def cues_for_changes(changes: ChangeSet) -> list[SoundCue]:

@@ -57,9 +57,19 @@ class Notification:
     tier: str | None = None
 
 
+def opened_in(incidents: Iterable[Incident], now: datetime) -> list[Incident]:
+    """The active incidents among `incidents` that the poll at `now` opened: detected at
+    `now`, to the store's millisecond. Reopened ones (detected long before) are not new."""
+    return [
+        incident
+        for incident in incidents
+        if incident.state.active and abs(incident.detected_at - now) < STORED_PRECISION
+    ]
+
+
 def opened_notices(incidents: Iterable[Incident], now: datetime) -> tuple[Notification, ...]:
-    """A notice for each incident detected at `now` (opened by this poll) whose severity is
-    announced; a storm's dozens of P3s stay quiet on the wall."""
+    """A notice for each incident the poll at `now` opened whose severity is announced; a
+    storm's dozens of P3s stay quiet on the wall."""
     return tuple(
         Notification(
             kind=NotificationKind.OPENED,
@@ -71,8 +81,6 @@ def opened_notices(incidents: Iterable[Incident], now: datetime) -> tuple[Notifi
             at=now,
             team=incident.team,
         )
-        for incident in incidents
-        if abs(incident.detected_at - now) < STORED_PRECISION
-        and incident.severity in ANNOUNCED_SEVERITIES
-        and incident.state.active
+        for incident in opened_in(incidents, now)
+        if incident.severity in ANNOUNCED_SEVERITIES
     )
