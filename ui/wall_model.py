@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from typing import Any
@@ -125,13 +125,22 @@ class _Row:
     and search texts (computed once per change), and whether the filter shows it."""
 
     incident: Incident
-    key: UrgencyKey
-    texts: list[str]
     stale: str | None = None
-    badges: tuple[str, ...] = ()
-    search: str = ""
+    key: UrgencyKey = field(init=False)
+    texts: list[str] = field(init=False)
+    badges: tuple[str, ...] = field(init=False)
+    search: str = field(init=False)
     order: OrderKey = ()
     shown: bool = True
+
+    def __post_init__(self) -> None:
+        self.show_snapshot(self.incident, self.stale)
+
+    def show_snapshot(self, incident: Incident, stale: str | None) -> None:
+        """Everything the row derives from its snapshot and its sources' health."""
+        self.incident, self.key, self.stale = incident, incident.urgency_key(), stale
+        self.texts, self.badges = _texts(incident, stale), badges(incident)
+        self.search = haystack(incident)
 
 
 class _Descending:
@@ -244,6 +253,7 @@ class IncidentTableModel(QAbstractTableModel):
         self._gone: dict[int, tuple[int, datetime]] = {}  # id -> (version, left at)
         self._stale_sources: dict[str, str] = {}  # source name -> "stale since 14:02"
         self._filter = IncidentFilter()
+        self._passes_filter = self._filter.compile()  # its words split once, not per row
         self._sort_column: Column | None = None
         self._descending = False
 
@@ -420,6 +430,7 @@ class IncidentTableModel(QAbstractTableModel):
         if wanted == self._filter:
             return
         self._filter = wanted
+        self._passes_filter = wanted.compile()
         self._relayout()
 
     def set_sort(self, column: Column | None, descending: bool = False) -> None:
@@ -445,10 +456,9 @@ class IncidentTableModel(QAbstractTableModel):
             else (None, 0)
             for index in persistent
         ]
-        passes = self._filter.compile()
         for row in self._by_id.values():
             row.order = self._order(row)
-            row.shown = passes(row.incident, row.search)
+            row.shown = self._passes(row)
         rows = sorted((row for row in self._by_id.values() if row.shown), key=_order_of)
         self._rows = rows
         self._keys = [row.order for row in rows]
@@ -467,7 +477,7 @@ class IncidentTableModel(QAbstractTableModel):
         return (_Descending(value) if self._descending else value, row.key)
 
     def _passes(self, row: _Row) -> bool:
-        return self._filter.matches(row.incident, row.search)
+        return self._passes_filter(row.incident, row.search)
 
     # ------------------------------------------------------------------ changes
 
@@ -555,8 +565,7 @@ class IncidentTableModel(QAbstractTableModel):
         for row in self._by_id.values():
             text = self._stale_of(row.incident)
             if text != row.stale:
-                row.stale = text
-                row.texts = _texts(row.incident, text)
+                row.show_snapshot(row.incident, text)
                 if row.shown:
                     number = bisect_left(self._keys, row.order)
                     self.dataChanged.emit(self.index(number, 0), self.index(number, last))
@@ -570,15 +579,7 @@ class IncidentTableModel(QAbstractTableModel):
         return min(found) if found else None
 
     def _make_row(self, incident: Incident) -> _Row:
-        stale = self._stale_of(incident)
-        row = _Row(
-            incident,
-            incident.urgency_key(),
-            _texts(incident, stale),
-            stale,
-            badges(incident),
-            haystack(incident),
-        )
+        row = _Row(incident, self._stale_of(incident))
         row.order = self._order(row)
         row.shown = self._passes(row)
         return row
@@ -674,24 +675,15 @@ class IncidentTableModel(QAbstractTableModel):
                 self._forget(current)
                 self._remember_gone(incident_id, incident.version)
                 continue
-            stale = self._stale_of(incident)
-            current.incident, current.key, current.stale = incident, incident.urgency_key(), stale
-            current.texts, current.badges = _texts(incident, stale), badges(incident)
-            current.search = haystack(incident)
+            current.show_snapshot(incident, self._stale_of(incident))
         self._relayout()
         if self._rows:
             last = len(Column) - 1
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, last))
 
     def _update(self, row: _Row, incident: Incident) -> None:
-        stale = self._stale_of(incident)
         was_shown, old_order = row.shown, row.order
-        row.incident, row.key, row.stale = incident, incident.urgency_key(), stale
-        row.texts, row.badges, row.search = (
-            _texts(incident, stale),
-            badges(incident),
-            haystack(incident),
-        )
+        row.show_snapshot(incident, self._stale_of(incident))
         order, shown = self._order(row), self._passes(row)
         if not was_shown:
             row.order, row.shown = order, shown
