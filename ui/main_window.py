@@ -26,6 +26,7 @@ from app.domain.notifications import Notification, NotificationKind
 from app.domain.severity import Severity
 from app.sound_policy import SoundPolicy
 from ui import theme
+from ui.dialogs import present
 from ui.filter_bar import COMFORTABLE, COMPACT, FilterBar
 from ui.incident_actions import (
     ACKNOWLEDGE,
@@ -300,10 +301,7 @@ class MainWindow(QMainWindow):
             )
             self.sounds_dialog = dialog
         dialog.refresh()
-        if dialog.isVisible():
-            dialog.raise_()  # already open behind the window: bring it forward
-        else:
-            dialog.show()
+        present(dialog)
         return dialog
 
     def _on_audio_unavailable(self, status: str) -> None:
@@ -505,10 +503,7 @@ class MainWindow(QMainWindow):
             dialog.refresh_requested.connect(self.suppressed.refresh)
             self.suppressed_dialog = dialog
         dialog.set_alerts(self.suppressed.alerts)
-        if dialog.isVisible():
-            dialog.raise_()  # already open behind the window: bring it forward
-        else:
-            dialog.show()
+        present(dialog)
         return dialog
 
     def _on_suppressed_changed(self, alerts: object) -> None:

@@ -33,6 +33,7 @@ from app.domain.incident import EscalationTier
 from app.domain.notifications import Notification, NotificationKind
 from app.domain.severity import Severity
 from ui import theme
+from ui.dialogs import present
 from ui.local_time import hms
 
 Clock = Callable[[], datetime]
@@ -433,10 +434,7 @@ class Notifier(QObject):
             dialog.incident_chosen.connect(self.incident_clicked)
             self.history_dialog = dialog
         dialog.set_notices(self.history)
-        if dialog.isVisible():
-            dialog.raise_()  # already open behind the window: bring it forward
-        else:
-            dialog.show()
+        present(dialog)
         return dialog
 
     def _coalesce(self, notifications: Sequence[Notification]) -> list[Notification]:
