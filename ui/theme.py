@@ -23,6 +23,7 @@ from pathlib import Path
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from app.config.display import BUILT_IN_THEMES
 from app.domain.health import SourceStatus
 from app.domain.severity import Severity
 from app.resources import resource
@@ -53,10 +54,9 @@ __all__ = [
     "set_font_scale",
     "theme_for",
     "wall_font",
-    "wall_palette",
 ]
 
-BUILT_IN = ("light", "dark", "high-contrast")
+BUILT_IN = BUILT_IN_THEMES  # the config checks names against the same list
 # How much bigger the wall's text is than the operator's (read from across the room).
 WALL_SCALE = 1.7
 FONT_SCALES = (0.5, 4.0)
@@ -272,12 +272,6 @@ def palette(theme: Theme) -> QPalette:
     for role, colour in theme.disabled.items():
         result.setColor(QPalette.ColorGroup.Disabled, role, colour)
     return result
-
-
-def wall_palette() -> QPalette:
-    """The wall's palette: the active theme's if it is dark, else the built-in dark one."""
-    active = current()
-    return palette(active if active.dark else _built_in("dark"))
 
 
 # ------------------------------------------------------------------ colours by use

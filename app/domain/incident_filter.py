@@ -9,7 +9,7 @@ severity that no longer exists, loads with what it can read instead of failing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.domain.incident import EscalationTier, Incident, IncidentState
@@ -91,9 +91,6 @@ class IncidentFilter:
             return all(word in text for word in words)
 
         return test
-
-    def with_text(self, text: str) -> IncidentFilter:
-        return replace(self, text=text)
 
     def describe(self) -> str:
         """'P1, P2 · acme · "db"': what the filter keeps, for the wall's "N of M shown"."""

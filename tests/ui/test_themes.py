@@ -282,14 +282,12 @@ def test_text_colours_follow_the_palette_they_are_drawn_on() -> None:
     theme.activate(light)
     assert theme.at_risk_colour(theme.palette(dark)) == dark.at_risk
     assert theme.at_risk_colour(theme.palette(light)) == light.at_risk
-    assert theme.wall_palette().color(Role.Window) == dark.roles[Role.Window]
     high = theme.load_theme("high-contrast")
     theme.activate(high)
     assert theme.error_colour(theme.palette(dark)) == dark.error  # still dark's palette
     unknown = QPalette()
     unknown.setColor(Role.Window, QColor("#202020"))  # dark, but no theme's
     assert theme.error_colour(unknown) == high.error  # the active dark theme
-    assert theme.wall_palette().color(Role.Window) == QColor("#000000")
 
 
 def test_font_scale_doubles_the_fonts_and_the_pills(qtbot) -> None:
