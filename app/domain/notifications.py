@@ -56,6 +56,29 @@ class Notification:
     team: str | None = None
     tier: str | None = None
 
+    @classmethod
+    def about(
+        cls,
+        incident: Incident,
+        kind: NotificationKind,
+        now: datetime,
+        text: str,
+        team: str | None,
+        tier: str | None = None,
+    ) -> Notification:
+        """A notice about `incident` (its id, key, severity and title)."""
+        return cls(
+            kind=kind,
+            incident_id=incident.id or 0,
+            key=incident.key,
+            severity=incident.severity,
+            title=incident.title,
+            text=text,
+            at=now,
+            team=team,
+            tier=tier,
+        )
+
 
 def opened_in(incidents: Iterable[Incident], now: datetime) -> list[Incident]:
     """The active incidents among `incidents` that the poll at `now` opened: detected at
@@ -71,15 +94,12 @@ def opened_notices(incidents: Iterable[Incident], now: datetime) -> tuple[Notifi
     """A notice for each incident the poll at `now` opened whose severity is announced; a
     storm's dozens of P3s stay quiet on the wall."""
     return tuple(
-        Notification(
-            kind=NotificationKind.OPENED,
-            incident_id=incident.id or 0,
-            key=incident.key,
-            severity=incident.severity,
-            title=incident.title,
-            text=f"{incident.key} new {incident.severity.value}: {incident.title}",
-            at=now,
-            team=incident.team,
+        Notification.about(
+            incident,
+            NotificationKind.OPENED,
+            now,
+            f"{incident.key} new {incident.severity.value}: {incident.title}",
+            incident.team,
         )
         for incident in opened_in(incidents, now)
         if incident.severity in ANNOUNCED_SEVERITIES

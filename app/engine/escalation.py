@@ -51,7 +51,9 @@ def due_escalations(
         team = policies.team_for(target, incident.team)
         to_whom = f" ({team})" if team else ""
         text = f"{incident.key} escalated to {target.value}{to_whom}: {reason}"
-        notice = _notice(incident, NotificationKind.ESCALATED, now, text, team, target.value)
+        notice = Notification.about(
+            incident, NotificationKind.ESCALATED, now, text, team, target.value
+        )
         found.append((incident, after, notice))
     return found
 
@@ -70,7 +72,9 @@ def sla_crossings(
         due = incident.update_due
         if due is not None and since < due <= now:
             text = f"{incident.key} customer update due: {incident.title}"
-            found.append(_notice(incident, NotificationKind.UPDATE_DUE, now, text, incident.team))
+            found.append(
+                Notification.about(incident, NotificationKind.UPDATE_DUE, now, text, incident.team)
+            )
         before, after = read(incident, since), read(incident, now)
         if after.level <= before.level or after.state is SlaState.PAUSED:
             continue
@@ -79,7 +83,7 @@ def sla_crossings(
         else:
             kind, what = NotificationKind.AT_RISK, f"{round((after.used or 0) * 100)}% used"
         text = f"{incident.key} {after.clock} SLA {what}: {incident.title}"
-        found.append(_notice(incident, kind, now, text, incident.team))
+        found.append(Notification.about(incident, kind, now, text, incident.team))
     return found
 
 
@@ -117,24 +121,3 @@ class SlaWatch:
             known[incident.id] = cached
         self._next = known
         return sla_crossings(due, since, now, self._read)
-
-
-def _notice(
-    incident: Incident,
-    kind: NotificationKind,
-    now: datetime,
-    text: str,
-    team: str | None,
-    tier: str | None = None,
-) -> Notification:
-    return Notification(
-        kind=kind,
-        incident_id=incident.id or 0,
-        key=incident.key,
-        severity=incident.severity,
-        title=incident.title,
-        text=text,
-        at=now,
-        team=team,
-        tier=tier,
-    )
