@@ -224,7 +224,9 @@ def open_wall(
         return walls[0]
     wall = MainWindow(console, wall=True, clock=utc_now)
     wall.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    wall.load(console.wall(utc_now()), console.source_health())
+    # the operator window's incidents, not a database read on the GUI thread (which would
+    # also reset the console's change-set baseline under the operator window's feet)
+    wall.load(list(operator.model.all_incidents()), console.source_health())
     for poller in pollers:
         poller.polled.connect(wall.apply_changes)
         poller.poll_failed.connect(wall.show_poll_error)

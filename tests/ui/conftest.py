@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings, QThread, QThreadPool
 
 from app.config import Config
@@ -43,6 +44,11 @@ def _dangling_qthreads(monkeypatch: pytest.MonkeyPatch, qtbot) -> Iterator[None]
     monkeypatch.setattr(QThread, "start", start_thread)
     monkeypatch.setattr(QThreadPool, "start", start_pool)
     yield
+    # a pool or thread deleted with its window (WA_DeleteOnClose) was joined by Qt then
+    for kind in (threads, pools):
+        for item in list(kind.keys()):
+            if not shiboken6.isValid(item):
+                del kind[item]
     running = [stack for thread, stack in list(threads.items()) if thread.isRunning()]
     busy = [stack for pool, stack in list(pools.items()) if pool.activeThreadCount()]
     for thread in list(threads.keys()):

@@ -131,3 +131,24 @@ def test_f11_asks_for_the_wall_display_beside_the_operator_window(
     qtbot.waitUntil(window.isActiveWindow)
     with qtbot.waitSignal(window.wall_requested, timeout=1000):
         qtbot.keyClick(window.table, Qt.Key.Key_F11)
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support raise")  # offscreen has no stacking
+def test_f11_opens_one_wall_from_the_operator_window_s_incidents(
+    qtbot, make_window, polled_console: Console
+) -> None:
+    from ui.app import open_wall
+
+    operator = make_window(polled_console)
+    walls: list[MainWindow] = []
+    wall = open_wall(polled_console, [], walls, operator)  # deleted on close, not by qtbot
+    assert wall.wall_mode
+    assert sorted(i.id or 0 for i in wall.model.all_incidents()) == sorted(
+        i.id or 0 for i in operator.model.all_incidents()
+    )
+    assert not operator.sounds_enabled  # the wall plays them while it is open
+    assert open_wall(polled_console, [], walls, operator) is wall  # one wall, brought forward
+    wall.shutdown()
+    wall.close()  # deleted on close (later, by the event loop)
+    qtbot.waitUntil(lambda: walls == [])
+    assert operator.sounds_enabled
