@@ -580,13 +580,8 @@ class MainWindow(QMainWindow):
         if bar is None or bar.current_view is None:
             return
         view = self.views.get(bar.current_view)
-        if view is None or view != View(
-            view.name,
-            self.model.filter,
-            self.model.sort_column,
-            self.model.sort_descending,
-            view.builtin,
-        ):
+        shown = (self.model.filter, self.model.sort_column, self.model.sort_descending)
+        if view is None or (view.filter, view.sort_column, view.descending) != shown:
             bar.set_current_view(None)
 
     def apply_view(self, view: View) -> None:
