@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import triage_rules
+from app.config.auto_remediation import auto_remediation
 from app.config.errors import ConfigError
 from app.config.triage_rules import duration as _duration
 from app.config.triage_rules import instant as _instant
@@ -25,6 +26,7 @@ _TABLES = ("contracts", "escalation", "grouping", "flapping", "severity", "sla",
 _VALUES = (
     "maintenance",
     "known_issues",
+    "auto_remediation",
     "default_contract",
     "validation_window",
     "watch_window",
@@ -118,6 +120,7 @@ def parse_policies(document: Any, path: Path | str | None) -> Policies:
         severity=triage_rules.severity(root.child("severity")),
         known_issues=triage_rules.known_issues(root, root.mapping.get("known_issues")),
         at_risk=_at_risk(root.child("sla")),
+        auto_remediation=auto_remediation(root, root.mapping.get("auto_remediation")),
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from app.config.actions import parse_actions
 from app.config.display import (
     CONSOLE_DISPLAY_KEYS,
     DisplayConfig,
@@ -26,6 +27,7 @@ from app.config.source_options import (
     check_source_options,
 )
 from app.domain.incident import EscalationTier
+from app.domain.runbook import ActionSettings
 from app.domain.timestamps import parse_duration
 
 SCHEMA_VERSION = 1
@@ -45,6 +47,7 @@ _TOP_LEVEL = frozenset(
         "console",
         "wall",
         "sounds",
+        "actions",
     }
 )
 _CONSOLE = frozenset({"operator", "tier"}) | CONSOLE_DISPLAY_KEYS
@@ -105,6 +108,7 @@ class Config:
             of escalations are those to this tier (None: every escalation).
         display: operator mode's and wall mode's looks ([console] and [wall]).
         sounds: which events make which sound, and the quiet hours ([sounds]).
+        actions: where runbook actions may reach, and their endpoints ([actions]).
     """
 
     path: Path | None = None
@@ -119,6 +123,7 @@ class Config:
     operator_tier: EscalationTier | None = None
     display: DisplayConfig = field(default_factory=DisplayConfig)
     sounds: SoundConfig = field(default_factory=SoundConfig)
+    actions: ActionSettings = field(default_factory=ActionSettings)
 
     @property
     def is_demo(self) -> bool:
@@ -212,6 +217,7 @@ def parse_config(text: str, path: Path) -> Config:
         operator_tier=_tier(console, where),
         display=display,
         sounds=sounds,
+        actions=parse_actions(_table(document, "actions", where), _complainer(where, "actions")),
     )
 
 

@@ -91,6 +91,8 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     FALSE_POSITIVE = "false_positive"
     NOTE = "note"
+    RUNBOOK_STEP = "runbook_step"  # a checklist step ticked, unticked, skipped or answered
+    ACTION_RUN = "action_run"  # a runbook action started or finished (the audit row's id in data)
 
 
 def _same(states: frozenset[IncidentState]) -> Mapping[IncidentState, IncidentState]:
@@ -134,6 +136,8 @@ TRANSITIONS: Mapping[EventKind, Mapping[IncidentState, IncidentState]] = Mapping
         EventKind.CLOSED: {_S.RESOLVED: _S.CLOSED},
         EventKind.FALSE_POSITIVE: dict.fromkeys(OPEN_STATES, _S.FALSE_POSITIVE),
         EventKind.NOTE: _same(frozenset(IncidentState)),
+        EventKind.RUNBOOK_STEP: _same(OPEN_STATES),
+        EventKind.ACTION_RUN: _same(OPEN_STATES),
     }
 )
 
@@ -156,6 +160,8 @@ _VERBS: Mapping[EventKind, str] = {
     EventKind.CLOSED: "close",
     EventKind.FALSE_POSITIVE: "mark as false positive",
     EventKind.NOTE: "add a note to",
+    EventKind.RUNBOOK_STEP: "work the runbook of",
+    EventKind.ACTION_RUN: "run a runbook action on",
 }
 
 
@@ -612,6 +618,15 @@ class Incident:
     def add_note(self, actor: str, now: datetime, note: str) -> Incident:
         note = _required(note, "a note")
         return self._record(EventKind.NOTE, self._stamp(now), actor, note, {})
+
+    def record_runbook(
+        self, kind: EventKind, actor: str, now: datetime, note: str, data: Mapping[str, str]
+    ) -> Incident:
+        """A runbook step or action in the timeline; progress is read back from these events
+        (app/domain/runbook_progress.py), so it survives restarts, exports and a second desk."""
+        if kind not in (EventKind.RUNBOOK_STEP, EventKind.ACTION_RUN):
+            raise DomainError(f"{kind.value} is not a runbook event")
+        return self._record(kind, self._stamp(now), actor, note, data)
 
     # ------------------------------------------------------------------ internals
 

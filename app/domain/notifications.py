@@ -30,6 +30,7 @@ class NotificationKind(StrEnum):
     AT_RISK = "at_risk"
     BREACHED = "breached"
     UPDATE_DUE = "update_due"
+    AUTO_REMEDIATION = "auto_remediation"  # a policy ran a runbook action without a human
 
 
 @dataclass(frozen=True, slots=True)

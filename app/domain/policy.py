@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 from app.domain.catalog import Catalog
 from app.domain.incident import EscalationTier
+from app.domain.runbook import AutoRemediation
 from app.domain.severity import Severity
 from app.domain.sla import SlaPolicy
 from app.domain.triage_rules import FlappingRule, GroupingRule, KnownIssue, SeverityRules
@@ -55,6 +56,7 @@ class Policies:
             on the wall); a recurrence inside it reopens the incident.
         grouping, flapping, severity: the triage rules (app/domain/triage_rules.py).
         known_issues: known-issue rules, first match wins.
+        auto_remediation: runbook actions allowed to run without a human (none by default).
         at_risk: shares of a clock's target used at which it is at risk (warning, danger).
     """
 
@@ -72,6 +74,7 @@ class Policies:
     severity: SeverityRules = field(default_factory=SeverityRules)
     known_issues: tuple[KnownIssue, ...] = ()
     at_risk: tuple[float, float] = (0.5, 0.75)
+    auto_remediation: tuple[AutoRemediation, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "contracts", MappingProxyType(dict(self.contracts)))

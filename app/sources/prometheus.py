@@ -19,6 +19,7 @@ from urllib.parse import quote
 from app.config.settings import SourceConfig
 from app.domain.alert import Alert, AlertStatus, fingerprint
 from app.domain.catalog import Catalog
+from app.domain.series import Series
 from app.domain.timestamps import ensure_utc, parse_iso
 from app.http import HttpClient, JsonResponse
 from app.sources.alertmanager import SKEW_WARNING, Parsed
@@ -39,14 +40,6 @@ class RuleContext:
     query: str
     health: str
     last_error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Series:
-    """One time series of a range query: its labels and (time, value) points."""
-
-    labels: Mapping[str, str]
-    points: tuple[tuple[datetime, float], ...]
 
 
 def unwrap(response: JsonResponse) -> Any:

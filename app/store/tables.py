@@ -152,8 +152,48 @@ class SourceHealthRow(Base):
     circuit: Mapped[str] = mapped_column(String(8), server_default="closed")
 
 
+class ActionRunRow(Base):
+    """The audit of runbook actions: one row per attempt, committed before the call is made.
+
+    `key` is the idempotency key (unique): a double click, a retried worker or a second
+    desk submitting the same confirmation finds the row and runs nothing.
+    """
+
+    __tablename__ = "action_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    runbook: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    backend: Mapped[str] = mapped_column(String(16))
+    service: Mapped[str | None] = mapped_column(String(128))
+    target: Mapped[str] = mapped_column(Text)  # the one-line description the operator confirmed
+    call: Mapped[dict[str, Any]] = mapped_column(
+        JSON
+    )  # the planned call, raw parameter values included
+    actor: Mapped[str] = mapped_column(String(128))
+    automatic: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    policy: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    summary: Mapped[str] = mapped_column(Text, server_default="")
+    output: Mapped[str] = mapped_column(Text, server_default="")
+
+    __table_args__ = (
+        # rate limits and the circuit breaker count recent automatic runs per service
+        Index("ix_action_runs_service_requested", "service", "requested_at"),
+    )
+
+
 # Typed handles on the Core tables, for the bulk paths that bypass the ORM unit of work.
 INCIDENTS = cast("Table", IncidentRow.__table__)
 EVENTS = cast("Table", EventRow.__table__)
 ALERTS = cast("Table", AlertRow.__table__)
 SOURCE_HEALTH = cast("Table", SourceHealthRow.__table__)
+ACTION_RUNS = cast("Table", ActionRunRow.__table__)

@@ -23,7 +23,7 @@ from app.store import (
 )
 from app.store.migrations import alembic_config
 
-TABLES = {"alembic_version", "alerts", "incident_events", "incidents", "source_health"}
+TABLES = {"action_runs", "alembic_version", "alerts", "incident_events", "incidents", "source_health"}
 
 
 def db_path(db_url: str) -> Path:
