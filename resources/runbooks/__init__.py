@@ -1,0 +1,1 @@
+"""The built-in runbook library (SOPs as YAML), read by app/runbooks/library.py."""
