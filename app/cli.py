@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from app import __version__
+from app import __version__, runbook_commands
 from app.config import Config, ConfigError, load_config
 from app.domain.errors import DomainError
 from app.domain.timestamps import iso_z, parse_duration
@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="INCIDENT",
         help="say which rules put each alert of an incident where (INC-000017 or 17)",
     )
+    runbook_commands.add_parser(command, _common)
     return parser
 
 
@@ -204,6 +205,8 @@ def _dispatch(args: argparse.Namespace, windows: Windows | None) -> int:
         return _secrets(args)
     if args.command == "policies" and args.explain is None:
         return _policies_check(args)  # reads the files only: no database needed
+    if args.command == "runbooks" and args.runbooks_action == "check":
+        return runbook_commands.check(_config(args), args.folder, as_json=args.json)
     console = _open(args)
     try:
         handler = _HANDLERS[args.command]
@@ -537,16 +540,30 @@ def _policies(console: Any, args: argparse.Namespace) -> int:
     """`policies check --explain INCIDENT`: which rules put each alert of it where."""
     from app.engine.explain import explanation_json, explanation_lines
 
-    match = re.fullmatch(r"(?:INC-?)?0*(\d{1,12})", args.explain.strip(), re.IGNORECASE)
-    if match is None:
-        raise ConfigError(
-            f"expected an incident like INC-000017 or 17, got {args.explain!r}", field="--explain"
-        )
-    explanation = console.explain(int(match.group(1)), _now())
+    explanation = console.explain(_incident_id(args.explain, "--explain"), _now())
     if args.json:
         print(json.dumps(explanation_json(explanation)))
         return 0
     print("\n".join(explanation_lines(explanation)))
+    return 0
+
+
+def _incident_id(text: str, field: str) -> int:
+    match = re.fullmatch(r"(?:INC-?)?0*(\d{1,12})", text.strip(), re.IGNORECASE)
+    if match is None:
+        raise ConfigError(f"expected an incident like INC-000017 or 17, got {text!r}", field=field)
+    return int(match.group(1))
+
+
+def _runbooks(console: Any, args: argparse.Namespace) -> int:
+    """`runbooks match INCIDENT`: the chosen runbook, the rule and the runbooks it beat."""
+    incident_id = _incident_id(args.incident, "INCIDENT")
+    key = f"INC-{incident_id:06d}"
+    found = console.match_runbook(incident_id)
+    if args.json:
+        print(json.dumps(runbook_commands.match_json(key, found)))
+    else:
+        print("\n".join(runbook_commands.match_lines(key, found)))
     return 0
 
 
@@ -579,6 +596,7 @@ _HANDLERS = {
     "export": _export,
     "import": _import,
     "policies": _policies,
+    "runbooks": _runbooks,
 }
 
 

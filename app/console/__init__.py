@@ -21,8 +21,19 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from app.config import Config, ConfigError
+from app.console.demo_actions import DemoExecutor
 from app.console.estate import load_estate
 from app.console.ingest import FetchResult, apply_snapshot, fetch, health_after
+from app.console.remediation import (
+    ActionRefused,
+    Executor,
+    PreparedAction,
+    Remediation,
+    RunbookView,
+    automatic_notice,
+)
+from app.console.runbook_queries import ChartData, chart_data
+from app.domain.action_run import ActionRun
 from app.domain.alert import Alert
 from app.domain.catalog import Catalog
 from app.domain.changes import ChangeSet
@@ -44,6 +55,10 @@ from app.gc_pause import gc_paused, release_gradually
 from app.history import ImportResult, read_history, write_history
 from app.paths import default_database_url
 from app.polling import PollSchedule
+from app.runbooks import backends
+from app.runbooks.library import Library, load_library
+from app.runbooks.matching import RunbookMatch
+from app.secrets import SecretUnavailable, get_secret
 from app.sources.base import Source
 from app.sources.factory import build_sources
 from app.store import Database, IncidentConflict, StoreError
@@ -56,7 +71,18 @@ from app.store.noise import rule_figures
 log = logging.getLogger(__name__)
 
 # the UI reaches storage only through this facade, so it catches these from here
-__all__ = ["Console", "FetchResult", "IncidentConflict", "SourcePoller", "StoreError", "utc_now"]
+__all__ = [
+    "ActionRefused",
+    "ChartData",
+    "Console",
+    "FetchResult",
+    "IncidentConflict",
+    "PreparedAction",
+    "RunbookView",
+    "SourcePoller",
+    "StoreError",
+    "utc_now",
+]
 
 
 def utc_now() -> datetime:
@@ -83,6 +109,8 @@ class Console:
         policies: Policies,
         sources: Sequence[Source],
         operator: str,
+        library: Library | None = None,
+        wall_clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.config = config
         self.database = database
@@ -90,6 +118,16 @@ class Console:
         self.policies = policies
         self.sources = list(sources)
         self.operator = operator
+        self.wall_clock = wall_clock
+        self.remediation = Remediation(
+            database,
+            library if library is not None else load_library(config.runbook_dirs),
+            config.actions,
+            self._executor(),
+            operator=operator,
+            tier=config.operator_tier,
+            demo=config.is_demo,
+        )
         self._lock = threading.Lock()
         self._wall_versions: dict[int, int] = {}
         with database.read() as session:
@@ -122,7 +160,8 @@ class Console:
         )
 
     def shutdown(self) -> None:
-        """Close the sources' connections and the database."""
+        """Let automatic actions finish, close the sources' connections and the database."""
+        self.remediation.shutdown()
         for source in self.sources:
             close = getattr(source, "close", None)
             if callable(close):
@@ -216,7 +255,9 @@ class Console:
         with self._lock:
             self._health.update({item.name: item for item in health})
         upserted, removed = self._wall_diff(now)
-        notices = opened_notices(upserted, now) + notices
+        notices = (
+            opened_notices(upserted, now) + notices + self._remediate_automatically(upserted, now)
+        )
         return ChangeSet(
             upserted=upserted,
             removed=removed,
@@ -238,6 +279,22 @@ class Console:
         for before, after, _ in due:
             repository.save(before, after, now)
         return tuple(notice for _, _, notice in due)
+
+    def _remediate_automatically(
+        self, incidents: Sequence[Incident], now: datetime
+    ) -> tuple[Notification, ...]:
+        """Start the actions auto-remediation policies allow on these incidents, and say so."""
+        policies = self.policies.auto_remediation
+        if not policies or not incidents:
+            return ()
+        chosen = self.remediation.automatic_candidates(incidents, policies, now)
+        if not chosen:
+            return ()
+        self.remediation.start_automatic(chosen, now, act=self._act, clock=self.wall_clock)
+        by_id = {i.id: i for i in incidents}
+        return tuple(
+            automatic_notice(by_id[prepared.incident_id], prepared, now) for _, prepared in chosen
+        )
 
     def sla_watch(self) -> SlaWatch:
         """SLA crossings for a caller that asks every second (pure: no storage)."""
@@ -360,6 +417,109 @@ class Console:
                 imported += 1
         return ImportResult(imported, skipped)
 
+    # ------------------------------------------------------------------ runbooks
+
+    @property
+    def library(self) -> Library:
+        return self.remediation.library
+
+    def runbook(self, incident_id: int, now: datetime) -> RunbookView | None:
+        """The incident's runbook, its progress, parameters and validations (side panel)."""
+        return self.remediation.view(incident_id, now)
+
+    def match_runbook(self, incident_id: int) -> RunbookMatch | None:
+        """Which runbook the incident gets, with every candidate (`runbooks match`)."""
+        incident = self.incident(incident_id)
+        return self.remediation.match(incident, self.alerts_of(incident_id))
+
+    def missing_runbook_steps(self, incident_id: int) -> list[str]:
+        """Titles of required runbook steps still open (escalating past them needs a reason)."""
+        return [step.title for step in self.remediation.missing_required(incident_id)]
+
+    def tick_step(
+        self,
+        incident_id: int,
+        runbook_id: str,
+        step_id: str,
+        now: datetime,
+        *,
+        done: bool = True,
+        expected_version: int | None = None,
+    ) -> Incident:
+        """Tick (or untick) a checklist step: a timeline event with who and when."""
+        return self.remediation.record_step(
+            incident_id,
+            runbook_id,
+            step_id,
+            now,
+            done=done,
+            expected_version=expected_version,
+            act=self._act,
+        )
+
+    def answer_decision(
+        self,
+        incident_id: int,
+        runbook_id: str,
+        step_id: str,
+        choice: str,
+        now: datetime,
+        *,
+        expected_version: int | None = None,
+    ) -> Incident:
+        """Answer a decision step; the steps its answer passes over count as skipped."""
+        return self.remediation.record_step(
+            incident_id,
+            runbook_id,
+            step_id,
+            now,
+            choice=choice,
+            expected_version=expected_version,
+            act=self._act,
+        )
+
+    def prepare_action(
+        self,
+        incident_id: int,
+        runbook_id: str,
+        step_id: str,
+        inputs: dict[str, str] | None = None,
+    ) -> PreparedAction:
+        """The exact call an action step would make, for the confirmation (nothing runs)."""
+        return self.remediation.prepare(incident_id, runbook_id, step_id, inputs)
+
+    def run_action(self, prepared: PreparedAction, now: datetime) -> ActionRun:
+        """Run a confirmed action once: audit row first, then the call, then the result."""
+        return self.remediation.run(prepared, now, act=self._act, clock=self.wall_clock)
+
+    def action_runs(self, incident_id: int) -> list[ActionRun]:
+        return self.remediation.runs(incident_id)
+
+    def chart(self, incident_id: int, runbook_id: str, step_id: str, now: datetime) -> ChartData:
+        """A query step's series around the incident's start (Prometheus or CloudWatch)."""
+        view = self.remediation.view(incident_id, now)
+        runbook = self.library.get(runbook_id)
+        if view is None or runbook is None:
+            raise DomainError(f"no runbook {runbook_id!r} for this incident")
+        alert = view.match.alert if view.runbook.id == runbook_id else None
+        return chart_data(self.sources, runbook, runbook.step(step_id), view.incident, alert, now)
+
+    def _executor(self) -> Executor:
+        if self.config.is_demo:
+            demo = next((s for s in self.sources if s.kind == "demo"), None)
+            remediate = getattr(getattr(demo, "inner", demo), "remediate", None)
+            if remediate is not None:
+                return DemoExecutor(remediate, self.wall_clock)
+        settings = self.config.actions
+
+        def secret(name: str) -> str | None:
+            try:
+                return get_secret(name)
+            except SecretUnavailable:
+                return None
+
+        return lambda call: backends.execute(call, settings, secret_lookup=secret)
+
     # ------------------------------------------------------------------ operator actions
 
     def acknowledge(
@@ -427,8 +587,10 @@ class Console:
         except ConfigError as error:
             log.warning("policies not reloaded: %s", error)
             return str(error)
+        library = load_library(self.config.runbook_dirs)
         with self._lock:
             self.catalog, self.policies = catalog, policies
+            self.remediation.library = library
         return None
 
     def resolve(
