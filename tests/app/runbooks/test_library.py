@@ -144,7 +144,9 @@ def test_several_problems_in_one_file_are_all_reported(tmp_path: Path) -> None:
 
 def test_a_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
     found = problems(tmp_path, GOOD.replace("  - id: look\n", "  - id: [look\n"))
-    assert found and "YAML syntax" in found[0] and "r.yaml:" in found[0]
+    assert found
+    assert "YAML syntax" in found[0]
+    assert "r.yaml:" in found[0]
 
 
 def test_a_broken_file_is_left_out_and_the_others_load(tmp_path: Path) -> None:
