@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QTextDocumentFragment
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from app.domain.incident import FLAPPING, KNOWN_ISSUE, EventKind, Incident
+from app.domain.incident import AUTO_REMEDIATED, FLAPPING, KNOWN_ISSUE, EventKind, Incident
 from app.domain.severity import Severity
 from app.domain.triage_rules import KnownIssue
 from ui import theme
@@ -58,6 +58,8 @@ def flag_words(incident: Incident) -> str:
     for flag in sorted(incident.flags):
         if flag == FLAPPING:
             words.append(f"{FLAPPING_MARK} flapping")
+        elif flag == AUTO_REMEDIATED:
+            words.append("\u2699 auto-remediated (see the timeline)")
         elif flag == KNOWN_ISSUE:
             words.append(f"known issue {incident.known_issue or ''}".strip())
         else:

@@ -53,6 +53,7 @@ _STORM_WORDS = {
     NotificationKind.AT_RISK: "at risk",
     NotificationKind.BREACHED: "breached their SLA",
     NotificationKind.UPDATE_DUE: "owe the customer an update",
+    NotificationKind.AUTO_REMEDIATION: "auto-remediated",
 }
 _TRAY_ICONS = {
     Severity.P1: QSystemTrayIcon.MessageIcon.Critical,

@@ -29,7 +29,7 @@ from PySide6.QtCore import (
 
 from app.domain.changes import ChangeSet
 from app.domain.health import SourceHealth, SourceStatus
-from app.domain.incident import Incident, IncidentState
+from app.domain.incident import AUTO_REMEDIATED, Incident, IncidentState
 from app.domain.incident_filter import IncidentFilter, haystack
 from ui import theme
 from ui.local_time import day_and_time, hm
@@ -105,6 +105,7 @@ _STATE_WORDS = {state: state.value.replace("_", " ") for state in IncidentState}
 # Sources that cannot currently be trusted; UNKNOWN (not polled yet) is not stale.
 _STALE_STATUSES = frozenset({SourceStatus.DOWN, SourceStatus.RATE_LIMITED})
 FLAPPING_BADGE = "\u27f2 flapping"  # ⟲
+AUTO_BADGE = "\u2699 auto"  # ⚙: an auto-remediation policy ran an action on it
 # How long, and at most how many, incidents that left the wall are remembered (to refuse
 # their late, older snapshots): a race between a poll and an action lasts seconds. By time,
 # so a wall's memory is the same at hour 24 as at hour 1 (benchmarks/test_wall_bench.py).
@@ -191,10 +192,12 @@ def services_text(incident: Incident) -> str:
 
 
 def badges(incident: Incident) -> tuple[str, ...]:
-    """The triage badges of a row: flapping, then the known issue's id."""
+    """The triage badges of a row: flapping, automatic remediation, then the known issue's id."""
     found: list[str] = []
     if incident.flapping:
         found.append(FLAPPING_BADGE)
+    if AUTO_REMEDIATED in incident.flags:
+        found.append(AUTO_BADGE)
     if incident.known_issue:
         found.append(incident.known_issue)
     return tuple(found)

@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from app.domain.action_run import ActionRun
 from app.domain.alert import Alert
 from app.domain.errors import DomainError
-from app.domain.incident import EscalationTier, EventKind, Incident
+from app.domain.incident import AUTO_REMEDIATED, EscalationTier, EventKind, Incident
 from app.domain.notifications import Notification, NotificationKind
 from app.domain.runbook import (
     INPUT,
@@ -57,7 +57,6 @@ log = logging.getLogger(__name__)
 
 Executor = Callable[[PlannedCall], CallResult]
 AUTO_ACTOR = "auto-remediation"
-AUTO_FLAG = "auto_remediated"
 
 
 class ActionRefused(DomainError):
@@ -370,8 +369,8 @@ class Remediation:
                 repository = IncidentRepository(session)
                 before = repository.get(record.incident_id)
                 after = before.record_runbook(EventKind.ACTION_RUN, record.actor, now, note, data)
-                if record.automatic and AUTO_FLAG not in after.flags:
-                    after = replace(after, flags=after.flags | {AUTO_FLAG})
+                if record.automatic and AUTO_REMEDIATED not in after.flags:
+                    after = replace(after, flags=after.flags | {AUTO_REMEDIATED})
                 repository.save(before, after, now)
         except IntegrityError:
             with self.database.read() as session:

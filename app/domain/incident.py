@@ -193,6 +193,7 @@ SYSTEM = "system"
 _STOPPED: Mapping[str, Any] = MappingProxyType({"paused_since": None, "update_due": None})
 FLAPPING = "flapping"
 KNOWN_ISSUE = "known_issue"
+AUTO_REMEDIATED = "auto_remediated"  # an auto-remediation policy ran a runbook action on it
 _ALERT_EVENTS = frozenset(
     {EventKind.DETECTED, EventKind.ALERTS_ATTACHED, EventKind.REOPENED, EventKind.CORRELATED}
 )

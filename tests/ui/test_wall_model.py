@@ -11,11 +11,19 @@ from PySide6.QtTest import QSignalSpy
 
 from app.domain.changes import ChangeSet
 from app.domain.health import SourceHealth, SourceStatus
-from app.domain.incident import FLAPPING, KNOWN_ISSUE, EscalationTier, Incident, IncidentState
+from app.domain.incident import (
+    AUTO_REMEDIATED,
+    FLAPPING,
+    KNOWN_ISSUE,
+    EscalationTier,
+    Incident,
+    IncidentState,
+)
 from app.domain.severity import Severity
 from tests.helpers.ui_incidents import bumped, incident
 from ui.local_time import hm
 from ui.wall_model import (
+    AUTO_BADGE,
     FLAPPING_BADGE,
     BadgesRole,
     Column,
@@ -212,3 +220,13 @@ def test_team_services_and_badges_come_from_the_triage_engine(qtmodeltester, t0:
     model.upsert(calm)
     assert model.index(row, Column.TITLE).data(BadgesRole) == ("KI-12",)
     qtmodeltester.check(model)
+
+
+def test_an_automatic_remediation_shows_as_a_badge(t0: datetime) -> None:
+    model = IncidentTableModel(clock=lambda: t0)
+    model.load([incident(1, t0)])
+    model.apply(
+        ChangeSet(upserted=(bumped(incident(1, t0), flags=frozenset({AUTO_REMEDIATED, FLAPPING})),))
+    )
+    title = model.index(model.row_of(1) or 0, Column.TITLE)
+    assert title.data(BadgesRole) == (FLAPPING_BADGE, AUTO_BADGE)
