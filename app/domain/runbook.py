@@ -137,6 +137,11 @@ class Parameter:
         return None
 
 
+def _vacuous(matcher: LabelMatcher) -> bool:
+    """A regular expression that accepts unrelated values accepts (nearly) anything."""
+    return all(matcher.matches({matcher.name: probe}) for probe in ("x", "Q7-z.9", "_"))
+
+
 @dataclass(frozen=True, slots=True)
 class MatchRule:
     """All of `matchers` hold for one of the incident's alerts (labels plus `priority`).
@@ -151,10 +156,12 @@ class MatchRule:
 
     @property
     def specificity(self) -> tuple[int, int, int]:
-        """Equality matchers count most, then regular expressions, then negative ones."""
+        """Equality matchers count most, then regular expressions, then negative ones; a
+        pattern that matches anything (`.+`) adds nothing, so padding cannot win."""
         equal = sum(1 for m in self.matchers if m.op is MatchOp.EQUAL)
-        regex = sum(1 for m in self.matchers if m.op is MatchOp.REGEX)
-        return equal, regex, len(self.matchers) - equal - regex
+        regex = sum(1 for m in self.matchers if m.op is MatchOp.REGEX and not _vacuous(m))
+        negative = sum(1 for m in self.matchers if m.op in (MatchOp.NOT_EQUAL, MatchOp.NOT_REGEX))
+        return equal, regex, negative
 
     def __str__(self) -> str:
         return ", ".join(str(m) for m in self.matchers) or "(matches everything)"

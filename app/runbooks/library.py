@@ -66,6 +66,10 @@ _RUNBOOK_KEYS = {
 _STEP_KEYS = {"id", "kind", "title", "text", "required", "url", "query", "options", "action"}
 _STEP_KEYS_VALIDATE = {"window", "after"}
 _HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH"})
+# what no parameter pattern may accept: each on its own, so `[^;]+` cannot slip through
+SHELL_TEXT = ("", "x;y", "$(id)", "`id`", "a|b", "a&b", "a b", "a\nb", "a>b", "a<b", "'", '"', "\\")
+# a command argument's pattern must also refuse an option: `-f /etc/passwd` is not a host name
+_OPTION = "-x"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +104,26 @@ def load_library(folders: Sequence[Path] = (), *, builtin: bool = True) -> Libra
     errors: list[ConfigError] = []
     files: list[Path] = []
     for folder in [builtin_folder(), *folders] if builtin else list(folders):
+        here: dict[str, Path] = {}
         for path in runbook_files(folder, errors):
             files.append(path)
             found, problems = read_runbook(path)
             errors.extend(problems)
-            if found is not None:
-                runbooks[found.id] = found
+            if found is None:
+                continue
+            if found.id in here:  # replacing is for a later folder, never a sibling file
+                errors.append(
+                    ConfigError(f"runbook id {found.id!r} is also in {here[found.id]}", path=path)
+                )
+                continue
+            here[found.id] = path
+            runbooks[found.id] = found
+    fallbacks = [r for r in runbooks.values() if r.fallback]
+    if len(fallbacks) > 1:
+        names = ", ".join(r.id for r in fallbacks)
+        errors.append(
+            ConfigError(f"more than one fallback runbook: {names}", path=fallbacks[-1].path)
+        )
     return Library(runbooks, tuple(errors), tuple(files))
 
 
@@ -271,9 +289,12 @@ def _parameter(name: str, fields: Fields) -> Parameter:
         compiled = re.compile(pattern)
     except re.error as error:
         raise fields.error("pattern", f"bad regular expression: {error}") from None
-    if compiled.fullmatch("") is not None or compiled.fullmatch("x; rm -rf ~ $(id)") is not None:
+    accepted = [text for text in SHELL_TEXT if compiled.fullmatch(text) is not None]
+    if accepted:
         raise fields.error(
-            "pattern", "the pattern must refuse empty values and shell text (be an allow-list)"
+            "pattern",
+            f"the pattern must refuse empty values and shell text (be an allow-list); "
+            f"it accepts {accepted[0]!r}",
         )
     parameter = Parameter(
         name,
@@ -428,6 +449,15 @@ def _action(fields: Fields, parameters: dict[str, Parameter]) -> Action:
         **_backend(fields, backends[0]),
     )
     _check_placeholders(fields, backends[0], action.templates(), parameters)
+    if action.command is not None:
+        for name in action.templates():
+            parameter = parameters.get(name)
+            if parameter is not None and parameter.check(_OPTION) is None:
+                raise fields.error(
+                    "command",
+                    f"{{{name}}}'s pattern accepts {_OPTION!r}: a command argument must not "
+                    "be able to become an option",
+                )
     return action
 
 
@@ -449,6 +479,8 @@ def _backend(fields: Fields, key: str) -> dict[str, Any]:
             raise child.error("method", f"expected one of {', '.join(sorted(_HTTP_METHODS))}")
         url = child.text("url", required=True) or ""
         _check_fixed_host(child, url)
+        if child.mapping.get("secret") and url.lower().startswith("http://"):
+            raise child.error("url", "a webhook with a secret must use https")
         headers = child.mapping.get("headers") or {}
         if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
             raise child.error("headers", "expected a mapping of header name to text")
@@ -502,8 +534,8 @@ def _check_steps(fields: Fields, steps: Sequence[Step], problems: list[ConfigErr
         if step.id in seen:
             problems.append(_step_error(fields, step, f"duplicate step id {step.id!r}"))
         seen.add(step.id)
-    actions = {step.id for step in steps if step.kind is StepKind.ACTION}
     for index, step in enumerate(steps):
+        actions = {s.id for s in steps[:index] if s.kind is StepKind.ACTION}
         problems.extend(
             _step_error(fields, step, f"option {o.label!r}: goto {o.goto!r} names no later step")
             for o in step.options
@@ -512,11 +544,13 @@ def _check_steps(fields: Fields, steps: Sequence[Step], problems: list[ConfigErr
         if step.kind is StepKind.VALIDATE:
             if step.after is not None and step.after not in actions:
                 problems.append(
-                    _step_error(fields, step, f"after {step.after!r} names no action step")
+                    _step_error(fields, step, f"after {step.after!r} names no earlier action step")
                 )
             elif not actions:
                 problems.append(
-                    _step_error(fields, step, "a validate step needs an action step to watch")
+                    _step_error(
+                        fields, step, "a validate step needs an earlier action step to watch"
+                    )
                 )
 
 

@@ -92,8 +92,9 @@ def labels_of(incident: Incident, alert: Alert | None) -> dict[str, str]:
         labels.update(customer=incident.customer or "", service=incident.root_service or "")
     else:
         labels.update(alert.labels)
-    labels.setdefault("priority", incident.severity.value)
-    labels.setdefault("root_service", incident.root_service or "")
+    # the incident's own facts win over an alert label of the same name
+    labels["priority"] = incident.severity.value
+    labels["root_service"] = incident.root_service or ""
     return labels
 
 

@@ -10,10 +10,11 @@ operator confirmed.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from app.domain.alert import Alert
 from app.domain.incident import Incident
@@ -134,6 +135,8 @@ def plan_action(
         check = check_link(url)
         if not check.ok:
             raise PlanRefused(f"the webhook URL {url!r} is refused: {check.reason}")
+        if http.secret and not url.lower().startswith("https://") and not _on_this_machine(url):
+            raise PlanRefused(f"the webhook URL {url!r} would send its secret unencrypted")
         planned_http = PlannedHttp(
             method=http.method,
             url=url,
@@ -154,6 +157,17 @@ def plan_action(
     assert action.command is not None
     argv = tuple(expand(part, values) for part in action.command.argv)
     return PlannedCall(action.backend, timeout, argv=argv, parameters=used)
+
+
+def _on_this_machine(url: str) -> bool:
+    """Plain http is tolerated for a secret only when it never leaves this machine."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _expand_url(template: str, values: Mapping[str, str]) -> str:

@@ -3,19 +3,26 @@
 It plays four behaviours from resources/demo/scenarios.yaml over the catalog in
 resources/demo/estate.yaml: background noise, a flapping check, a recurring incident
 and an alert storm that spreads from a database along the catalog's dependencies. What
-fires is a pure function of (seed, anchor, now), so tests move `now` instead of
-sleeping and a screenshot of the wall is reproducible.
+fires is a pure function of (seed, anchor, remedies, now), so tests move `now` instead
+of sleeping and a screenshot of the wall is reproducible. A remediation run on the demo
+(`DemoSource.remediate`) ends what fires on a service, and `DemoQueries` draws metrics
+that agree with the alerts, so a runbook can be worked end to end without infrastructure.
 """
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Callable, Iterator
+import re
+import threading
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from pathlib import Path
 from string import Template
-from typing import TYPE_CHECKING, Any, TypeVar
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from urllib.parse import urlencode
 
 from app.config.catalog import parse_catalog_text
@@ -24,6 +31,7 @@ from app.config.settings import SourceConfig
 from app.config.yaml_lines import Fields, load_yaml
 from app.domain.alert import Alert, AlertStatus, fingerprint
 from app.domain.catalog import Catalog, Service
+from app.domain.series import Series
 from app.domain.timestamps import ensure_utc, parse_duration
 from app.resources import read_text, resource_path
 from app.sources.base import Snapshot
@@ -262,13 +270,46 @@ def _draw(rng: random.Random, span: Span) -> timedelta:
     return timedelta(seconds=rng.randint(low, high))
 
 
+class _Spell(NamedTuple):
+    """One alert firing at the moment asked: what, where, and when it started and ends."""
+
+    template: AlertTemplate
+    service: Service
+    number: int
+    starts_at: datetime
+    ends_at: datetime  # as drawn, or earlier if a remediation cut it short
+
+
+# Service id -> the moments remediations acted on it, sorted. Never mutated once
+# published: `remediate` swaps in a new mapping, so a poll reads one consistent version.
+Remedies = Mapping[str, tuple[datetime, ...]]
+
+# What a behaviour plays: (anchor, now, remedies) -> the spells firing at now.
+_Behaviour = Callable[[datetime, datetime, Remedies], Iterator[_Spell]]
+
+
+def _cut(remedies: Remedies, service: str, starts_at: datetime, ends_at: datetime) -> datetime:
+    """A spell's end once remediations apply: the first one while it fires ends it there."""
+    moments = remedies.get(service)
+    if moments:
+        index = bisect_left(moments, starts_at)
+        if index < len(moments) and moments[index] < ends_at:
+            return moments[index]
+    return ends_at
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 class DemoSource:
     """A simulated monitoring system over the demo estate; kind "demo".
 
-    The only state is the anchor, fixed at the first fetch when none is given; after
-    that, `fetch(now)` depends on (seed, anchor, now) alone: each random choice comes
-    from a `random.Random` seeded by the seed and the cycle it belongs to, never from
-    the call order, the wall clock or the global generator.
+    The state is the anchor, fixed at the first fetch when none is given, and the
+    remedies; `fetch(now)` depends on (seed, anchor, remedies, now) alone: each random
+    choice comes from a `random.Random` seeded by the seed and the cycle it belongs to,
+    never from the call order, the wall clock or the global generator. `fetch` may run on
+    a worker thread while `remediate` runs on another.
 
     Attributes:
         name: the configured source name (the alerts' `source`).
@@ -279,6 +320,8 @@ class DemoSource:
         seed: picks the noise and the spell lengths.
         anchor: the timeline's reference moment (None until the first fetch if not given);
             at it the storm is minutes in and every behaviour is firing.
+        remedies: service id -> the moments `remediate` acted on it (read-only).
+        queries: metrics for charts and runbook query steps, like `PrometheusQueries`.
     """
 
     def __init__(
@@ -304,6 +347,27 @@ class DemoSource:
         self._lanes = tuple(tuple(services[lane::lanes]) for lane in range(lanes))
         self._root = self.catalog.services[self.scenario.storm.root]
         self._dependants = self._transitive_dependants(self._root.id)
+        self._lock = threading.Lock()  # latches the anchor, serialises remediations
+        self._remedies: Remedies = {}
+        flapping, recurring = self.scenario.flapping, self.scenario.recurring
+        self._behaviours: dict[str, _Behaviour] = {
+            "noise": self._noise,
+            "flapping": lambda anchor, now, rem: self._cycle(
+                "flapping", flapping, anchor, now, rem
+            ),
+            "recurring": lambda anchor, now, rem: self._cycle(
+                "recurring", recurring, anchor, now, rem
+            ),
+            "storm": self._storm,
+        }
+        storm = self.scenario.storm
+        self._behaviour_of: dict[str, _Behaviour] = {
+            **{t.alertname: self._noise for t in self.scenario.noise.alerts},
+            flapping.alert.alertname: self._behaviours["flapping"],
+            recurring.alert.alertname: self._behaviours["recurring"],
+            **{t.alertname: self._storm for t in (storm.root_alert, *storm.symptoms)},
+        }
+        self.queries = DemoQueries(self)
 
     @property
     def name(self) -> str:
@@ -317,26 +381,98 @@ class DemoSource:
     def interval(self) -> timedelta:
         return self._interval
 
+    @property
+    def remedies(self) -> Remedies:
+        return MappingProxyType(self._remedies)
+
     def fetch(self, now: datetime) -> Snapshot:
         """Every alert firing at `now`; never fails, and is always the whole truth."""
         now = ensure_utc(now)
-        if self.anchor is None:
-            self.anchor = now.replace(microsecond=0)
-        anchor = self.anchor
-        scenario = self.scenario
-        alerts = (
-            *self._noise(anchor, now),
-            *self._cycle("flapping", scenario.flapping, anchor, now),
-            *self._cycle("recurring", scenario.recurring, anchor, now),
-            *self._storm(anchor, now),
-        )
+        alerts = tuple(self._alert(spell, now) for spell in self._firing(self._anchored(now), now))
         return Snapshot(source=self._name, alerts=alerts, fetched_at=now, complete=True)
+
+    def firing_at(
+        self, service: str, alertname: str, at: datetime, instance: str | None = None
+    ) -> bool:
+        """Whether `alertname` fires on `service` (on `instance`, if given) at `at`.
+
+        Remediations count. Only the behaviour that raises `alertname` is played, so a
+        chart can ask point by point. False for an alertname the demo never raises, and
+        before the anchor is fixed (the timeline has not started).
+        """
+        at = ensure_utc(at)
+        behaviour = self._behaviour_of.get(alertname)
+        if behaviour is None or self.anchor is None:
+            return False
+        return any(
+            spell.template.alertname == alertname
+            and spell.service.id == service
+            and (instance is None or self._instance(spell) == instance)
+            for spell in behaviour(self.anchor, at, self._remedies)
+        )
+
+    def remediate(self, service: str, at: datetime) -> str:
+        """Act on the simulated estate as a remediation would; one line says what changed.
+
+        Every alert of `service` firing at `at` ends there; a spell that begins later
+        fires as drawn (the next storm still comes). Ending the storm's root ends the
+        storm: its symptoms recover `recovery` later, as after a natural end, and those
+        not yet begun never begin. Nothing before `at` changes.
+
+        Raises:
+            ValueError: `service` is not in the demo catalog, or `at` is naive.
+        """
+        at = ensure_utc(at)
+        if service not in self.catalog.services:
+            known = ", ".join(sorted(self.catalog.services))
+            raise ValueError(f"unknown demo service {service!r}; the estate has: {known}")
+        anchor = self._anchored(at)
+        with self._lock:
+            ended = [s for s in self._firing(anchor, at) if s.service.id == service]
+            if not ended:
+                return f"nothing firing on {service}"
+            remedies = dict(self._remedies)
+            remedies[service] = tuple(sorted((*remedies.get(service, ()), at)))
+            self._remedies = remedies
+            still = list(self._firing(anchor, at))
+        return f"{service}: {self._describe(ended, still, at)}"
+
+    def _anchored(self, now: datetime) -> datetime:
+        if self.anchor is None:
+            with self._lock:  # two workers polling first must agree on one anchor
+                if self.anchor is None:
+                    self.anchor = now.replace(microsecond=0)
+        return self.anchor
+
+    def _firing(self, anchor: datetime, now: datetime) -> Iterator[_Spell]:
+        remedies = self._remedies  # one version for the whole poll
+        for behaviour in self._behaviours.values():
+            yield from behaviour(anchor, now, remedies)
+
+    def _describe(self, ended: list[_Spell], still: list[_Spell], at: datetime) -> str:
+        storm = self.scenario.storm
+        parts = []
+        others = [spell for spell in ended if spell.template != storm.root_alert]
+        if len(others) < len(ended):
+            symptoms = [spell for spell in still if spell.template in storm.symptoms]
+            parts.append("storm ended early")
+            if symptoms:
+                within = int((max(s.ends_at for s in symptoms) - at).total_seconds())
+                services = len({s.service.id for s in symptoms})
+                parts.append(
+                    f"{_plural(len(symptoms), 'symptom')} on {_plural(services, 'service')}"
+                    f" recover within {within}s"
+                )
+        if others:
+            names = ", ".join(sorted({spell.template.alertname for spell in others}))
+            parts.append(f"{_plural(len(others), 'alert')} cleared ({names})")
+        return "; ".join(parts)
 
     def _rng(self, *parts: object) -> random.Random:
         # A string seed is hashed with SHA-512, so this is stable across runs and platforms.
         return random.Random(":".join(str(part) for part in (self.seed, *parts)))  # noqa: S311 - a simulation, not security
 
-    def _noise(self, anchor: datetime, now: datetime) -> Iterator[Alert]:
+    def _noise(self, anchor: datetime, now: datetime, remedies: Remedies) -> Iterator[_Spell]:
         noise = self.scenario.noise
         stagger = noise.slot / noise.lanes
         for lane, services in enumerate(self._lanes):
@@ -346,38 +482,43 @@ class DemoSource:
             service = rng.choice(services)
             template = rng.choice(noise.alerts)
             number = rng.randint(1, noise.instances)
-            if begin + lead <= now < begin + noise.slot - tail:
-                yield self._alert(template, service, number, begin + lead, now)
+            starts = begin + lead
+            ends = _cut(remedies, service.id, starts, begin + noise.slot - tail)
+            if starts <= now < ends:
+                yield _Spell(template, service, number, starts, ends)
 
-    def _cycle(self, key: str, cycle: Cycle, anchor: datetime, now: datetime) -> Iterator[Alert]:
+    def _cycle(
+        self, key: str, cycle: Cycle, anchor: datetime, now: datetime, remedies: Remedies
+    ) -> Iterator[_Spell]:
         index, begin = _cycle_of(anchor - cycle.lead_in, now, cycle.cycle)
-        if now < begin + _draw(self._rng(key, index), cycle.firing):
-            service = self.catalog.services[cycle.service]
-            yield self._alert(cycle.alert, service, 1, begin, now)
+        drawn = begin + _draw(self._rng(key, index), cycle.firing)
+        ends = _cut(remedies, cycle.service, begin, drawn)
+        if now < ends:
+            yield _Spell(cycle.alert, self.catalog.services[cycle.service], 1, begin, ends)
 
-    def _storm(self, anchor: datetime, now: datetime) -> Iterator[Alert]:
+    def _storm(self, anchor: datetime, now: datetime, remedies: Remedies) -> Iterator[_Spell]:
         storm = self.scenario.storm
         index, begin = _cycle_of(anchor - storm.lead_in, now, storm.cycle)
         rng = self._rng("storm", index)
-        end = begin + _draw(rng, storm.duration)
         root = self._root
+        end = _cut(remedies, root.id, begin, begin + _draw(rng, storm.duration))
         if now < end:
-            yield self._alert(storm.root_alert, root, 1, begin, now)
+            yield _Spell(storm.root_alert, root, 1, begin, end)
         for service in self._dependants:
             for template in storm.symptoms:
                 for number in range(1, storm.instances + 1):
+                    # drawn whatever the remedies, so each symptom keeps its own draws
                     delay, recovery = _draw(rng, storm.delay), _draw(rng, storm.recovery)
-                    if begin + delay <= now < end + recovery:
-                        yield self._alert(template, service, number, begin + delay, now)
+                    starts = begin + delay
+                    # A symptom not begun when a remedy ended the storm never begins
+                    # (`starts < end` always holds without one: see _check_timing).
+                    if starts <= now and starts < end:
+                        ends = _cut(remedies, service.id, starts, end + recovery)
+                        if now < ends:
+                            yield _Spell(template, service, number, starts, ends)
 
-    def _alert(
-        self,
-        template: AlertTemplate,
-        service: Service,
-        number: int,
-        starts_at: datetime,
-        now: datetime,
-    ) -> Alert:
+    def _values(self, template: AlertTemplate, service: Service, number: int) -> dict[str, str]:
+        """What a template's placeholders stand for on this service and instance number."""
         customer = self.catalog.customer(service.customer)
         values = {
             "service": service.id,
@@ -390,6 +531,14 @@ class DemoSource:
             "instance": "",
         }
         values["instance"] = Template(template.instance).substitute(values)
+        return values
+
+    def _instance(self, spell: _Spell) -> str:
+        return self._values(spell.template, spell.service, spell.number)["instance"]
+
+    def _alert(self, spell: _Spell, now: datetime) -> Alert:
+        template, service = spell.template, spell.service
+        values = self._values(template, service, spell.number)
         labels = {
             "alertname": template.alertname,
             "customer": service.customer,
@@ -408,7 +557,7 @@ class DemoSource:
                 "runbook_url": RUNBOOK_BASE + template.alertname,
             },
             status=AlertStatus.FIRING,
-            starts_at=starts_at,
+            starts_at=spell.starts_at,
             ends_at=None,
             received_at=now,
             generator_url=PROMETHEUS_GRAPH + urlencode({"g0.expr": expr, "g0.tab": "1"}),
@@ -437,6 +586,125 @@ class DemoSource:
                     found.add(dependant)
                     pending.append(dependant)
         return tuple(self.catalog.services[sid] for sid in sorted(found))
+
+
+# Prometheus refuses a range query that would return more points per series.
+MAX_POINTS = 11_000
+# A sample holds between scrapes, as in Prometheus: the jitter changes once per scrape.
+_SCRAPE_SECONDS = 15
+_WAVE_SECONDS = 40 * 60  # a calm metric drifts slowly on a wave this long
+
+
+@dataclass(frozen=True, slots=True)
+class MetricShape:
+    """A kind of metric the demo charts: how a query names it and its calm and hot values.
+
+    The alerts whose rule (`expr`) names the same kind of metric drive it hot, so a
+    chart agrees with the wall whatever the scenario calls its alerts.
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    calm: tuple[float, float]
+    hot: tuple[float, float]
+
+
+# First match wins. Ratios are in percent (used, busy, failed); latency in seconds.
+METRIC_SHAPES = (
+    MetricShape(
+        "connections", re.compile(r"pg_stat_activity|connection", re.I), (40, 60), (97, 99)
+    ),
+    MetricShape(
+        "latency", re.compile(r"http_request_duration|latency", re.I), (0.12, 0.35), (2.2, 4.5)
+    ),
+    MetricShape("errors", re.compile(r"http_requests_total|5xx|error", re.I), (0.1, 0.8), (6, 18)),
+    MetricShape("cpu", re.compile(r"cpu", re.I), (15, 55), (86, 98)),
+    MetricShape("memory", re.compile(r"mem", re.I), (35, 70), (91, 97)),
+    MetricShape("disk", re.compile(r"filesystem|disk", re.I), (30, 70), (86, 95)),
+)
+BASELINE = MetricShape("baseline", re.compile(""), (20, 40), (20, 40))
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _matcher(query: str, label: str) -> str | None:
+    """The value of the first `label="..."` equality matcher in a PromQL query."""
+    found = re.search(rf'\b{label}\s*=\s*"((?:[^"\\]|\\.)*)"', query)
+    return found.group(1) if found else None
+
+
+class DemoQueries:
+    """Instant and range queries over the demo estate, shaped like `PrometheusQueries`.
+
+    Nothing is stored: a point is drawn from (seed, shape, service, instance, scrape),
+    and it is hot exactly when the demo says an alert about that metric fires there
+    (remediations included). An unknown query gets a calm line, never an error, so a
+    runbook's chart step always has something to show on the demo.
+
+    Attributes:
+        source: the demo whose alerts the metrics agree with.
+    """
+
+    def __init__(self, source: DemoSource) -> None:
+        self.source = source
+        scenario = source.scenario
+        templates = (
+            *scenario.noise.alerts,
+            scenario.flapping.alert,
+            scenario.recurring.alert,
+            scenario.storm.root_alert,
+            *scenario.storm.symptoms,
+        )
+        self._drivers = {
+            shape.name: tuple(t.alertname for t in templates if shape.pattern.search(t.expr))
+            for shape in METRIC_SHAPES
+        }
+
+    def query_range(
+        self, query: str, start: datetime, end: datetime, step: timedelta
+    ) -> list[Series]:
+        start, end = ensure_utc(start), ensure_utc(end)
+        if step <= timedelta(0) or end <= start:
+            raise ValueError("a range query needs start < end and a positive step")
+        count = (end - start) // step + 1
+        if count > MAX_POINTS:
+            raise ValueError(
+                f"{count:,} points per series is more than the {MAX_POINTS:,} Prometheus"
+                " allows; use a longer step"
+            )
+        return [self._series(query, [start + i * step for i in range(count)])]
+
+    def query(self, query: str, at: datetime) -> list[Series]:
+        return [self._series(query, [ensure_utc(at)])]
+
+    def shape_of(self, query: str) -> MetricShape:
+        # label values are left out: a service called "error-tracker" is not an error rate
+        bare = _STRING.sub('""', query)
+        return next((shape for shape in METRIC_SHAPES if shape.pattern.search(bare)), BASELINE)
+
+    def _series(self, query: str, moments: list[datetime]) -> Series:
+        service, instance = _matcher(query, "service"), _matcher(query, "instance")
+        shape = self.shape_of(query)
+        known = service in self.source.catalog.services
+        drivers = self._drivers.get(shape.name, ()) if known else ()
+        labels = {"service": service} if service is not None else {}
+        if instance is not None:
+            labels["instance"] = instance
+        key = f"{self.source.seed}:metric:{shape.name}:{service}:{instance}"
+        phase = random.Random(key).random() * math.tau  # noqa: S311 - a simulation
+        points = []
+        for moment in moments:
+            hot = service is not None and any(
+                self.source.firing_at(service, alertname, moment, instance) for alertname in drivers
+            )
+            low, high = shape.hot if hot else shape.calm
+            seconds = moment.timestamp()
+            scrape = random.Random(f"{key}:{int(seconds) // _SCRAPE_SECONDS}")  # noqa: S311
+            # mostly a slow drift, a little scrape-to-scrape jitter; stays within [low, high]
+            where = 0.5 + 0.35 * math.sin(math.tau * seconds / _WAVE_SECONDS + phase)
+            where += 0.15 * (2 * scrape.random() - 1)
+            points.append((moment, low + (high - low) * where))
+        return Series(labels, tuple(points))
 
 
 def build(config: SourceConfig, *, catalog: Catalog, secrets: object = None) -> DemoSource:

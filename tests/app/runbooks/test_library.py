@@ -18,7 +18,7 @@ title: Disk full
 match:
   - ['alertname="DiskFull"']
 parameters:
-  host: {from: label.instance, pattern: "[a-z0-9.-]{1,63}"}
+  host: {from: label.instance, pattern: "[a-z0-9][a-z0-9.-]{0,62}"}
 steps:
   - id: look
     kind: check
@@ -67,7 +67,10 @@ def test_a_good_runbook_loads(tmp_path: Path) -> None:
             "r.yaml:4: colour: unknown field",
         ),
         (("  - id: watch\n", "  - id: look\n"), "steps.look: duplicate step id 'look'"),
-        (("    after: clean\n", "    after: nothing\n"), "after 'nothing' names no action step"),
+        (
+            ("    after: clean\n", "    after: nothing\n"),
+            "after 'nothing' names no earlier action step",
+        ),
         (
             ('command: [cleanup, "{host}"]', 'command: [cleanup, "{hostname}"]'),
             "{hostname} is not a declared parameter",
@@ -76,13 +79,19 @@ def test_a_good_runbook_loads(tmp_path: Path) -> None:
             ('command: [cleanup, "{host}"]', 'command: ["{host}", x]'),
             "the program (first element) cannot be a parameter",
         ),
+        (('pattern: "[a-z0-9][a-z0-9.-]{0,62}"', 'pattern: ".*"'), "must refuse empty values"),
+        (('pattern: "[a-z0-9][a-z0-9.-]{0,62}"', 'pattern: ".+"'), "must refuse empty values"),
+        (('pattern: "[a-z0-9][a-z0-9.-]{0,62}"', 'pattern: "[^;]+"'), "it accepts '$(id)'"),
         (
-            ('pattern: "[a-z0-9.-]{1,63}"', 'pattern: ".*"'),
-            "must refuse empty values and shell text",
+            ('pattern: "[a-z0-9][a-z0-9.-]{0,62}"', 'pattern: "[a-z0-9.-]{1,63}"'),
+            "{host}'s pattern accepts '-x': a command argument must not be able to become an option",
         ),
         (
-            ('pattern: "[a-z0-9.-]{1,63}"', 'pattern: ".+"'),
-            "must refuse empty values and shell text",
+            (
+                "  - id: look\n",
+                "  - id: early\n    kind: validate\n    title: Too soon\n  - id: look\n",
+            ),
+            "needs an earlier action step",
         ),
         (
             ("from: label.instance", "from: description"),
@@ -119,6 +128,10 @@ def test_each_mistake_names_its_file_line_and_field(
         (
             "http: {url: 'https://hooks.example.com/x', method: DELETE}",
             "expected one of GET, PATCH, POST, PUT",
+        ),
+        (
+            "http: {url: 'http://hooks.example.com/x', secret: hooks}",
+            "a webhook with a secret must use https",
         ),
         (
             "aws: {service: cloudformation, operation: delete_stack, arguments: {}}",
@@ -187,7 +200,7 @@ def test_runbooks_check_prints_file_line_errors_and_exits_2(
     assert main(["runbooks", "check", str(tmp_path)]) == 2
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"{tmp_path / 'bad.yaml'}:")
-    assert "after 'x' names no action step" in out[0]
+    assert "after 'x' names no earlier action step" in out[0]
     assert out[-1].startswith("1 error(s): 1 runbooks in 2 files")
     assert main(["runbooks", "check", str(tmp_path / "good.yaml"), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
@@ -213,3 +226,20 @@ def test_runbooks_check_of_the_library_in_force_checks_auto_remediation_policies
         "auto_remediation.p1: runbook db-connection-saturation has no action step 'record'" in out
     )
     assert "auto_remediation.p2: no runbook 'nothing-here'" in out
+
+
+def test_two_files_of_one_folder_with_one_id_and_two_fallbacks_are_errors(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", GOOD)
+    write(tmp_path, "b.yaml", GOOD.replace("Disk full", "Another disk SOP"))
+    fallback = (
+        "schema_version: 1\nid: mine\ntitle: Mine\nfallback: true\n"
+        "steps:\n  - {id: a, kind: check, title: A}\n"
+    )
+    write(tmp_path, "c.yaml", fallback)
+    library = load_library([tmp_path])
+    messages = [str(e) for e in library.errors]
+    assert any("b.yaml" in m and "runbook id 'disk' is also in" in m for m in messages), messages
+    assert any("more than one fallback runbook: generic-triage, mine" in m for m in messages)
+    disk = library.get("disk")
+    assert disk is not None
+    assert disk.title == "Disk full"

@@ -27,7 +27,7 @@ match:
 {rules}
 parameters:
   service: {{from: service, pattern: "[a-z0-9-]{{1,63}}"}}
-  path: {{from: label.path, pattern: "[a-z0-9/?&=-]{{1,63}}"}}
+  path: {{from: label.path, pattern: "[a-z0-9/?=-]{{1,63}}"}}
   count: {{from: input, pattern: "[0-9]{{1,2}}", default: "3", integer: true}}
 steps:
   - id: look
@@ -168,3 +168,20 @@ def test_a_link_step_opens_only_a_web_address(tmp_path: Path, t0: datetime) -> N
     runbook = library.runbooks["rb"]
     url, why = plan_link(runbook, runbook.step("look"), incident(t0), None)
     assert (url, why) == ("https://grafana.example.com/d/x?var-service=acme-db", "")
+
+
+def test_a_pattern_that_matches_anything_adds_no_specificity(tmp_path: Path, t0: datetime) -> None:
+    library = library_of(
+        runbook_file(
+            tmp_path, "exact", "  - ['alertname=\"HighLatency\"', 'service=\"acme-api\"']"
+        ),
+        runbook_file(
+            tmp_path,
+            "padded",
+            "  - ['alertname=\"HighLatency\"', 'severity=~\".+\"', 'instance=~\".*\"']",
+        ),
+    )
+    alerts = [make_alert(alertname="HighLatency", service="acme-api", starts_at=t0)]
+    found = match_incident(library, incident(t0), alerts)
+    assert found is not None
+    assert found.runbook.id == "exact"

@@ -37,8 +37,8 @@ title: API latency
 match:
   - ['alertname="HighLatency"']
 parameters:
-  service: {{from: service, pattern: "[a-z0-9-]{{1,63}}"}}
-  instance: {{from: label.instance, pattern: "[a-z0-9.-]{{1,63}}"}}
+  service: {{from: service, pattern: "[a-z0-9][a-z0-9-]{{0,62}}"}}
+  instance: {{from: label.instance, pattern: "[a-z0-9][a-z0-9.-]{{0,62}}"}}
   replicas: {{from: input, pattern: "[1-9]", default: "2", integer: true}}
 steps:
   - id: look
