@@ -127,6 +127,7 @@ class Console:
             operator=operator,
             tier=config.operator_tier,
             demo=config.is_demo,
+            clock=wall_clock,
         )
         self._lock = threading.Lock()
         self._wall_versions: dict[int, int] = {}

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from sqlalchemy.exc import IntegrityError
@@ -57,6 +57,11 @@ log = logging.getLogger(__name__)
 
 Executor = Callable[[PlannedCall], CallResult]
 AUTO_ACTOR = "auto-remediation"
+# a destructive action's confirmation is good for this long: one left open over lunch, or
+# carried over a network outage, is confirmed again against the incident as it is then
+CONFIRMATION_TTL = timedelta(minutes=10)
+# a run still "running" this long after its timeout was cut off (the console stopped mid-call)
+_STRANDED = timedelta(minutes=1)
 
 
 class ActionRefused(DomainError):
@@ -113,6 +118,7 @@ class PreparedAction:
     inputs: Mapping[str, str] = field(default_factory=dict)
     asks: tuple[Parameter, ...] = ()
     demo: bool = False
+    prepared_at: datetime | None = None
 
     def confirmation(self) -> str:
         """The exact call, as the operator confirms it."""
@@ -161,6 +167,7 @@ class Remediation:
         tier: EscalationTier | None,
         demo: bool = False,
         automatic_workers: int = 2,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.database = database
         self.library = library
@@ -169,6 +176,7 @@ class Remediation:
         self.tier = tier
         self.demo = demo
         self._execute = executor
+        self._now = clock or (lambda: datetime.now(UTC))
         self._pool: ThreadPoolExecutor | None = None
         self._workers = automatic_workers
         self._lock = threading.Lock()
@@ -188,7 +196,7 @@ class Remediation:
         if found is None:
             return None
         runbook = found.runbook
-        progress = read_progress(incident, runbook)
+        progress = _stranded(read_progress(incident, runbook), now)
         watched = _watched(found, incident, alerts)
         validations = {
             step.id: validate(step, progress, watched, now)
@@ -286,6 +294,7 @@ class Remediation:
             inputs=answers,
             asks=asks,
             demo=self.demo,
+            prepared_at=self._now(),
         )
 
     def run(
@@ -310,6 +319,16 @@ class Remediation:
             earlier = ActionRunRepository(session).by_key(prepared.key)
         if earlier is not None:
             raise ActionRefused(_already(earlier))
+        if (
+            automatic is None
+            and step.action is not None
+            and step.action.destructive
+            and (prepared.prepared_at is None or now - prepared.prepared_at > CONFIRMATION_TTL)
+        ):
+            raise ActionRefused(
+                f"this confirmation is older than {format_duration(CONFIRMATION_TTL)}: "
+                "confirm it again against the incident as it is now"
+            )
         if not incident.state.active and incident.state.value != "resolved":
             raise ActionRefused(f"{incident.key} is {incident.state.value}: no actions on it")
         if automatic is None and (why := self._tier_refusal(step)):
@@ -606,6 +625,23 @@ def _applies(
 
 def _service(incident: Incident) -> str | None:
     return incident.root_service or (incident.services[0] if incident.services else None)
+
+
+def _stranded(progress: Progress, now: datetime) -> Progress:
+    """A run still 'running' well past its timeout was cut off mid-call (the console
+    stopped): its outcome is unknown, and it is never re-run by itself."""
+    states = dict(progress.steps)
+    for step in progress.runbook.steps:
+        state = states.get(step.id)
+        if state is None or state.run_status is not RunStatus.RUNNING or step.action is None:
+            continue
+        if state.at is not None and now > state.at + step.action.timeout + _STRANDED:
+            states[step.id] = replace(
+                state,
+                run_status=RunStatus.UNKNOWN,
+                run_summary="outcome unknown: the console stopped during the call; check the target",
+            )
+    return replace(progress, steps=states)
 
 
 def _asks(runbook: Runbook, step: Step) -> tuple[Parameter, ...]:

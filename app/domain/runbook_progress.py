@@ -33,6 +33,7 @@ class RunStatus(StrEnum):
     FAILED = "failed"
     TIMED_OUT = "timed_out"
     REFUSED = "refused"  # a guard said no before any call was made
+    UNKNOWN = "unknown"  # left running when the console stopped: check the target by hand
 
     @property
     def finished(self) -> bool:

@@ -473,3 +473,36 @@ def test_a_storm_stops_auto_remediation_at_the_storm_limit(
         assert len(runs) == 2
     finally:
         console.shutdown()
+
+
+def test_a_destructive_action_needs_a_fresh_confirmation(console: Console, t0: datetime) -> None:
+    prepared = console.prepare_action(only_incident(console), "latency", "restart")
+    with pytest.raises(ActionRefused, match="older than 10m: confirm it again"):
+        console.run_action(prepared, t0 + timedelta(minutes=15))
+    assert console.action_runs(only_incident(console)) == []
+
+
+def test_a_run_cut_off_by_a_stopped_console_shows_its_outcome_as_unknown(
+    console: Console, t0: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incident_id = only_incident(console)
+    prepared = console.prepare_action(incident_id, "latency", "restart")
+
+    def killed(call: PlannedCall) -> CallResult:
+        raise SystemExit  # the process dies between the audit row and the result
+
+    monkeypatch.setattr(console.remediation, "_execute", killed)
+    with pytest.raises(SystemExit):
+        console.run_action(prepared, t0 + timedelta(minutes=1))
+    (run,) = console.action_runs(incident_id)
+    assert run.status is RunStatus.RUNNING  # the audit row was there before the call
+    soon = console.runbook(incident_id, t0 + timedelta(minutes=1, seconds=5))
+    late = console.runbook(incident_id, t0 + timedelta(minutes=5))
+    assert soon is not None
+    assert late is not None
+    assert soon.progress.state("restart").run_status is RunStatus.RUNNING
+    state = late.progress.state("restart")
+    assert state.run_status is RunStatus.UNKNOWN
+    assert state.run_summary.startswith("outcome unknown")
+    with pytest.raises(ActionRefused, match="already ran"):
+        console.run_action(prepared, t0 + timedelta(minutes=5))
