@@ -26,6 +26,12 @@ def test_web_links_open(url: str) -> None:
         ("https://a.example/\x00", "the link contains spaces or control characters"),
         ("  ", "empty link"),
         ("https://[::1/x", "not a valid link"),
+        # RELIABILITY.md 27: what an alert's runbook_url or generatorURL may carry
+        ("file://host/share", "only http and https links open (file:)"),
+        ("\\\\host\\share", "only http and https links open (no scheme)"),
+        ("ms-msdt:/id%20PCWDiagnostic%20/skip%20force", "only http and https links open (ms-msdt:)"),
+        (" //evil", "only http and https links open (no scheme)"),
+        ("JavaScript:alert(1)", "only http and https links open (javascript:)"),
     ],
 )
 def test_anything_else_is_refused_with_the_reason(url: str, reason: str) -> None:
