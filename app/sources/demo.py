@@ -5,15 +5,14 @@ resources/demo/estate.yaml: background noise, a flapping check, a recurring inci
 and an alert storm that spreads from a database along the catalog's dependencies. What
 fires is a pure function of (seed, anchor, remedies, now), so tests move `now` instead
 of sleeping and a screenshot of the wall is reproducible. A remediation run on the demo
-(`DemoSource.remediate`) ends what fires on a service, and `DemoQueries` draws metrics
-that agree with the alerts, so a runbook can be worked end to end without infrastructure.
+(`DemoSource.remediate`) ends what fires on a service, and `DemoQueries` (demo_metrics.py)
+draws metrics that agree with the alerts, so a runbook can be worked end to end without
+infrastructure.
 """
 
 from __future__ import annotations
 
-import math
 import random
-import re
 import threading
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
@@ -31,10 +30,10 @@ from app.config.settings import SourceConfig
 from app.config.yaml_lines import Fields, load_yaml
 from app.domain.alert import Alert, AlertStatus, fingerprint
 from app.domain.catalog import Catalog, Service
-from app.domain.series import Series
 from app.domain.timestamps import ensure_utc, parse_duration
 from app.resources import read_text, resource_path
 from app.sources.base import Snapshot
+from app.sources.demo_metrics import DemoQueries
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -121,15 +120,19 @@ class DemoScenario:
     storm: Storm
 
     @property
-    def alertnames(self) -> tuple[str, ...]:
+    def templates(self) -> tuple[AlertTemplate, ...]:
         storm = self.storm
         return (
-            *(t.alertname for t in self.noise.alerts),
-            self.flapping.alert.alertname,
-            self.recurring.alert.alertname,
-            storm.root_alert.alertname,
-            *(t.alertname for t in storm.symptoms),
+            *self.noise.alerts,
+            self.flapping.alert,
+            self.recurring.alert,
+            storm.root_alert,
+            *storm.symptoms,
         )
+
+    @property
+    def alertnames(self) -> tuple[str, ...]:
+        return tuple(t.alertname for t in self.templates)
 
 
 def load_demo_estate() -> Catalog:
@@ -367,7 +370,12 @@ class DemoSource:
             recurring.alert.alertname: self._behaviours["recurring"],
             **{t.alertname: self._storm for t in (storm.root_alert, *storm.symptoms)},
         }
-        self.queries = DemoQueries(self)
+        self.queries = DemoQueries(
+            seed=seed,
+            services=self.catalog.services.keys(),
+            rules={t.alertname: t.expr for t in self.scenario.templates},
+            firing_since=self.firing_since,
+        )
 
     @property
     def name(self) -> str:
@@ -400,15 +408,26 @@ class DemoSource:
         chart can ask point by point. False for an alertname the demo never raises, and
         before the anchor is fixed (the timeline has not started).
         """
+        return self.firing_since(service, alertname, at, instance) is not None
+
+    def firing_since(
+        self, service: str, alertname: str, at: datetime, instance: str | None = None
+    ) -> datetime | None:
+        """When the spell of `alertname` firing at `at` began (the earliest, if several
+        instances fire), or None when `firing_at` is False; a chart's ramp climbs from it."""
         at = ensure_utc(at)
         behaviour = self._behaviour_of.get(alertname)
         if behaviour is None or self.anchor is None:
-            return False
-        return any(
-            spell.template.alertname == alertname
-            and spell.service.id == service
-            and (instance is None or self._instance(spell) == instance)
-            for spell in behaviour(self.anchor, at, self._remedies)
+            return None
+        return min(
+            (
+                spell.starts_at
+                for spell in behaviour(self.anchor, at, self._remedies)
+                if spell.template.alertname == alertname
+                and spell.service.id == service
+                and (instance is None or self._instance(spell) == instance)
+            ),
+            default=None,
         )
 
     def remediate(self, service: str, at: datetime) -> str:
@@ -586,125 +605,6 @@ class DemoSource:
                     found.add(dependant)
                     pending.append(dependant)
         return tuple(self.catalog.services[sid] for sid in sorted(found))
-
-
-# Prometheus refuses a range query that would return more points per series.
-MAX_POINTS = 11_000
-# A sample holds between scrapes, as in Prometheus: the jitter changes once per scrape.
-_SCRAPE_SECONDS = 15
-_WAVE_SECONDS = 40 * 60  # a calm metric drifts slowly on a wave this long
-
-
-@dataclass(frozen=True, slots=True)
-class MetricShape:
-    """A kind of metric the demo charts: how a query names it and its calm and hot values.
-
-    The alerts whose rule (`expr`) names the same kind of metric drive it hot, so a
-    chart agrees with the wall whatever the scenario calls its alerts.
-    """
-
-    name: str
-    pattern: re.Pattern[str]
-    calm: tuple[float, float]
-    hot: tuple[float, float]
-
-
-# First match wins. Ratios are in percent (used, busy, failed); latency in seconds.
-METRIC_SHAPES = (
-    MetricShape(
-        "connections", re.compile(r"pg_stat_activity|connection", re.I), (40, 60), (97, 99)
-    ),
-    MetricShape(
-        "latency", re.compile(r"http_request_duration|latency", re.I), (0.12, 0.35), (2.2, 4.5)
-    ),
-    MetricShape("errors", re.compile(r"http_requests_total|5xx|error", re.I), (0.1, 0.8), (6, 18)),
-    MetricShape("cpu", re.compile(r"cpu", re.I), (15, 55), (86, 98)),
-    MetricShape("memory", re.compile(r"mem", re.I), (35, 70), (91, 97)),
-    MetricShape("disk", re.compile(r"filesystem|disk", re.I), (30, 70), (86, 95)),
-)
-BASELINE = MetricShape("baseline", re.compile(""), (20, 40), (20, 40))
-
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-
-
-def _matcher(query: str, label: str) -> str | None:
-    """The value of the first `label="..."` equality matcher in a PromQL query."""
-    found = re.search(rf'\b{label}\s*=\s*"((?:[^"\\]|\\.)*)"', query)
-    return found.group(1) if found else None
-
-
-class DemoQueries:
-    """Instant and range queries over the demo estate, shaped like `PrometheusQueries`.
-
-    Nothing is stored: a point is drawn from (seed, shape, service, instance, scrape),
-    and it is hot exactly when the demo says an alert about that metric fires there
-    (remediations included). An unknown query gets a calm line, never an error, so a
-    runbook's chart step always has something to show on the demo.
-
-    Attributes:
-        source: the demo whose alerts the metrics agree with.
-    """
-
-    def __init__(self, source: DemoSource) -> None:
-        self.source = source
-        scenario = source.scenario
-        templates = (
-            *scenario.noise.alerts,
-            scenario.flapping.alert,
-            scenario.recurring.alert,
-            scenario.storm.root_alert,
-            *scenario.storm.symptoms,
-        )
-        self._drivers = {
-            shape.name: tuple(t.alertname for t in templates if shape.pattern.search(t.expr))
-            for shape in METRIC_SHAPES
-        }
-
-    def query_range(
-        self, query: str, start: datetime, end: datetime, step: timedelta
-    ) -> list[Series]:
-        start, end = ensure_utc(start), ensure_utc(end)
-        if step <= timedelta(0) or end <= start:
-            raise ValueError("a range query needs start < end and a positive step")
-        count = (end - start) // step + 1
-        if count > MAX_POINTS:
-            raise ValueError(
-                f"{count:,} points per series is more than the {MAX_POINTS:,} Prometheus"
-                " allows; use a longer step"
-            )
-        return [self._series(query, [start + i * step for i in range(count)])]
-
-    def query(self, query: str, at: datetime) -> list[Series]:
-        return [self._series(query, [ensure_utc(at)])]
-
-    def shape_of(self, query: str) -> MetricShape:
-        # label values are left out: a service called "error-tracker" is not an error rate
-        bare = _STRING.sub('""', query)
-        return next((shape for shape in METRIC_SHAPES if shape.pattern.search(bare)), BASELINE)
-
-    def _series(self, query: str, moments: list[datetime]) -> Series:
-        service, instance = _matcher(query, "service"), _matcher(query, "instance")
-        shape = self.shape_of(query)
-        known = service in self.source.catalog.services
-        drivers = self._drivers.get(shape.name, ()) if known else ()
-        labels = {"service": service} if service is not None else {}
-        if instance is not None:
-            labels["instance"] = instance
-        key = f"{self.source.seed}:metric:{shape.name}:{service}:{instance}"
-        phase = random.Random(key).random() * math.tau  # noqa: S311 - a simulation
-        points = []
-        for moment in moments:
-            hot = service is not None and any(
-                self.source.firing_at(service, alertname, moment, instance) for alertname in drivers
-            )
-            low, high = shape.hot if hot else shape.calm
-            seconds = moment.timestamp()
-            scrape = random.Random(f"{key}:{int(seconds) // _SCRAPE_SECONDS}")  # noqa: S311
-            # mostly a slow drift, a little scrape-to-scrape jitter; stays within [low, high]
-            where = 0.5 + 0.35 * math.sin(math.tau * seconds / _WAVE_SECONDS + phase)
-            where += 0.15 * (2 * scrape.random() - 1)
-            points.append((moment, low + (high - low) * where))
-        return Series(labels, tuple(points))
 
 
 def build(config: SourceConfig, *, catalog: Catalog, secrets: object = None) -> DemoSource:

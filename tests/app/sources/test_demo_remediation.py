@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
+from functools import cache
+from itertools import groupby, pairwise
 
 import pytest
 
 from app.domain.alert import Alert
 from app.domain.series import Series
-from app.sources.demo import (
-    BASELINE,
-    MAX_POINTS,
-    METRIC_SHAPES,
-    DemoSource,
-    load_demo_estate,
-    load_demo_scenario,
-)
+from app.sources.demo import DemoSource, load_demo_estate, load_demo_scenario
+from app.sources.demo_metrics import BASELINE, MAX_POINTS, METRIC_SHAPES
 
 ANCHOR = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 ESTATE = load_demo_estate()
@@ -235,6 +231,9 @@ def test_firing_at_agrees_with_the_wall() -> None:
         for alert in alerts:
             service, instance = alert.labels["service"], alert.labels["instance"]
             assert source.firing_at(service, alert.alertname, moment, instance)
+            assert source.firing_since(service, alert.alertname, moment, instance) == (
+                alert.starts_at
+            )
             assert not source.firing_at(service, alert.alertname, moment, "elsewhere:1")
         assert source.firing_at("acme-db", ROOT, moment) == bool(named(alerts, ROOT))
     assert not source.firing_at("acme-db", "NoSuchAlert", ANCHOR)
@@ -356,10 +355,10 @@ def test_queries_are_deterministic_and_an_instant_is_a_point_of_the_range() -> N
 @pytest.mark.parametrize(
     ("query", "labels"),
     [
-        ('up{service="acme-db"}', {"service": "acme-db"}),
+        ('node_load15{service="acme-db"}', {"service": "acme-db"}),
         (
-            'ipsec_tunnel_up{service="globex-vpn",instance="vpn-gw-01:9100"}',
-            {"service": "globex-vpn", "instance": "vpn-gw-01:9100"},
+            'rabbitmq_queue_messages_ready{service="globex-mq",instance="mq-01:15692"}',
+            {"service": "globex-mq", "instance": "mq-01:15692"},
         ),
         ('rate(cpu_seconds{service="no-such-service"}[5m])', {"service": "no-such-service"}),
         ("this is not promql {{{", {}),
@@ -377,6 +376,182 @@ def test_an_unknown_query_gets_a_calm_baseline(query: str, labels: dict[str, str
 
 def test_label_values_do_not_decide_the_shape() -> None:
     queries = demo().queries
-    assert queries.shape_of('up{service="initech-error-tracker"}') is BASELINE
+    assert queries.shape_of('node_load1{service="initech-error-tracker"}') is BASELINE
+    assert queries.shape_of('node_load1{service="tunnel_up-backup_success"}') is BASELINE
     assert queries.shape_of(CONNECTIONS).name == "connections"
     assert queries.shape_of(LATENCY).name == "latency"
+
+
+# ---------------------------------------------------------------- the runbooks' other charts
+
+# A built-in runbook's chart query (resources/runbooks/) for each demo alert, and the shape
+# that draws it; {service} and {instance} are the alert's.
+RUNBOOK_CHARTS = [
+    ("VpnTunnelDown", 'min by (peer) (ipsec_tunnel_up{service="{service}"})', "tunnel"),
+    (
+        "BackupJobFailed",
+        '(time() - backup_job_last_success_timestamp_seconds{service="{service}"}) / 3600',
+        "backup age",
+    ),
+    (
+        "CertificateExpiringSoon",
+        (
+            '(probe_ssl_earliest_cert_expiry{service="{service}",instance="{instance}"} - time())'
+            " / 86400"
+        ),
+        "certificate",
+    ),
+    (
+        "NtpClockSkew",
+        'node_timex_offset_seconds{service="{service}",instance="{instance}"}',
+        "clock offset",
+    ),
+    (
+        "NtpClockSkew",
+        'min_over_time(node_timex_sync_status{service="{service}",instance="{instance}"}[5m])',
+        "clock sync",
+    ),
+    (
+        "ContainerRestarting",
+        'sum(increase(kube_pod_container_status_restarts_total{service="{service}"}[15m]))',
+        "restarts",
+    ),
+    ("SlowScrape", 'scrape_duration_seconds{service="{service}",instance="{instance}"}', "scrape"),
+    (
+        "HostMemoryUnderPressure",
+        'rate(node_vmstat_pgmajfault{service="{service}",instance="{instance}"}[5m])',
+        "page faults",
+    ),
+    (
+        "DiskSpaceLow",
+        (
+            'predict_linear(node_filesystem_avail_bytes{service="{service}",instance="{instance}",'
+            'fstype!~"tmpfs|overlay"}[6h], 24 * 3600) / 1e9'
+        ),
+        "disk forecast",
+    ),
+]
+
+
+@cache
+def first_alert(alertname: str) -> Alert:
+    """The first time `alertname` fires on the demo from the anchor on (on seed 7)."""
+    source = demo()
+    for minutes in range(0, 24 * 60, 2):
+        found = named(alerts_at(source, ANCHOR + timedelta(minutes=minutes)), alertname)
+        if found:
+            return found[0]
+    pytest.fail(f"{alertname} never fires within a day")
+
+
+def chart_for(template: str, alert: Alert) -> str:
+    return template.replace("{service}", alert.service or "").replace(
+        "{instance}", alert.labels["instance"]
+    )
+
+
+def assert_follows(
+    source: DemoSource, query: str, alertname: str, start: datetime, end: datetime
+) -> list[tuple[datetime, float, datetime | None]]:
+    """Every point is hot while `alertname` fires where the query points, calm otherwise;
+    a ramp is taken off first. Returns (moment, value, firing since) for more checks."""
+    shape = source.queries.shape_of(query)
+    (series,) = source.queries.query_range(query, start, end, timedelta(seconds=15))
+    service, instance = series.labels["service"], series.labels.get("instance")
+    seen = []
+    for moment, value in series.points:
+        since = source.firing_since(service, alertname, moment, instance)
+        low, high = shape.calm if since is None else shape.hot
+        climbed = 0.0 if since is None else shape.ramp * ((moment - since) / timedelta(hours=1))
+        assert low <= value - climbed + 1e-12
+        assert value - climbed <= high + 1e-12
+        seen.append((moment, value, since))
+    assert {since is None for _, _, since in seen} == {True, False}  # both states charted
+    return seen
+
+
+@pytest.mark.parametrize(("alertname", "template", "shape"), RUNBOOK_CHARTS)
+def test_a_runbook_chart_follows_its_alert(alertname: str, template: str, shape: str) -> None:
+    source = demo()
+    alert = first_alert(alertname)
+    query = chart_for(template, alert)
+    assert source.queries.shape_of(query).name == shape
+    around = alert.starts_at
+    assert_follows(
+        source, query, alertname, around - timedelta(minutes=40), around + timedelta(minutes=30)
+    )
+
+
+def test_the_shapes_say_what_the_runbooks_expect() -> None:
+    assert SHAPES["tunnel"].calm == SHAPES["up"].calm == SHAPES["clock sync"].calm == (1, 1)
+    assert SHAPES["tunnel"].hot == SHAPES["clock sync"].hot == (0, 0)
+    assert SHAPES["certificate"].calm == (60, 80)
+    assert SHAPES["certificate"].hot == (18, 20)
+    assert SHAPES["clock offset"].hot == (0.06, 0.12)
+    assert SHAPES["clock offset"].calm[0] < 0.001 < SHAPES["clock offset"].calm[1] < 0.002
+    assert SHAPES["restarts"].calm == (0, 0)
+    assert SHAPES["scrape"].hot == (6, 9)
+    assert SHAPES["disk forecast"].hot[1] < 0 < SHAPES["disk forecast"].calm[0]
+
+
+@pytest.mark.parametrize(
+    ("alertname", "template"),
+    [(name, template) for name, template, shape in RUNBOOK_CHARTS if SHAPES[shape].ramp],
+)
+def test_an_age_or_a_counter_climbs_for_as_long_as_its_alert_fires(
+    alertname: str, template: str
+) -> None:
+    source = demo()
+    alert = first_alert(alertname)
+    query = chart_for(template, alert)
+    start = alert.starts_at - timedelta(hours=1)
+    seen = assert_follows(source, query, alertname, start, start + timedelta(hours=3))
+    spells = [list(group) for since, group in groupby(seen, key=lambda point: point[2]) if since]
+    assert spells
+    for spell in spells:  # each spell ends higher than it began, then the line drops back
+        assert spell[-1][1] > spell[0][1]
+    # a remediation ends the climb: the backup ran, the pod is stable again
+    middle = spells[0][len(spells[0]) // 2][0]
+    service = alert.service or ""
+    source.remediate(service, middle)
+    (after,) = source.queries.query(query, middle + timedelta(seconds=15))
+    shape = source.queries.shape_of(query)
+    assert shape.calm[0] <= after.points[0][1] <= shape.calm[1]
+
+
+def test_the_tunnel_drops_while_the_vpn_flaps_but_the_gateway_stays_up() -> None:
+    source = demo()
+    start, end = ANCHOR - timedelta(minutes=30), ANCHOR + timedelta(minutes=30)
+    tunnel = 'min by (peer) (ipsec_tunnel_up{service="globex-vpn"})'
+    seen = assert_follows(source, tunnel, "VpnTunnelDown", start, end)
+    assert {value for _, value, _ in seen} == {0, 1}
+    drops = sum(1 for a, b in pairwise(seen) if a[1] == 1 and b[1] == 0)
+    assert drops >= 8  # a 3-minute cycle: it flaps, it does not just go down once
+    # no demo alert is about `up` or a blackbox probe: through the flap and the storm they stay 1
+    for query in (
+        'up{service="globex-vpn",instance="vpn-gw-01.globex.internal:9100"}',
+        'up{service="acme-db"}',
+        'probe_success{service="acme-api",instance="https://api.acme.example"}',
+    ):
+        assert source.queries.shape_of(query).name == "up"
+        assert set(values(source, query, start, end)) == {1}
+
+
+def test_the_alert_that_drives_a_chart_is_found_by_its_rule_not_its_name() -> None:
+    flapping = replace(
+        SCENARIO.flapping, alert=replace(SCENARIO.flapping.alert, alertname="GlobexIpsecFlap")
+    )
+    source = DemoSource(
+        catalog=ESTATE, scenario=replace(SCENARIO, flapping=flapping), seed=7, anchor=ANCHOR
+    )
+    tunnel = 'ipsec_tunnel_up{service="globex-vpn"}'
+    start, end = ANCHOR - timedelta(minutes=10), ANCHOR + timedelta(minutes=10)
+    assert_follows(source, tunnel, "GlobexIpsecFlap", start, end)
+    assert values(source, tunnel, start, end) == values(demo(), tunnel, start, end)
+
+
+def test_probe_phases_are_fractions_of_a_second() -> None:
+    source = demo()
+    query = 'sum by (phase) (probe_http_duration_seconds{service="acme-web",instance="x"})'
+    assert source.queries.shape_of(query).name == "probe phases"
+    assert all(value < 0.3 for value in values(source, query, ANCHOR, ANCHOR + timedelta(hours=1)))
