@@ -71,3 +71,33 @@ def test_triage_scenarios_on_postgresql(
         scenario(console, source, t0)
     finally:
         console.shutdown()
+
+
+def test_two_desks_on_postgresql_run_one_confirmation_once(pg_db_url: str, t0: datetime) -> None:
+    """The demo's DB storm SOP worked from two workstations: ticks are shared, and the
+    audit's unique key lets a confirmation run once, whichever desk submits it."""
+    from app.console import ActionRefused
+    from app.domain.runbook_progress import RunStatus, StepStatus
+
+    console = demo_console(pg_db_url)
+    other = demo_console(pg_db_url)
+    try:
+        console.poll_once(t0)
+        storm = console.wall(t0)[0]
+        assert storm.id is not None
+        console.tick_step(storm.id, "db-connection-saturation", "confirm-root", t0)
+        view = other.runbook(storm.id, t0)
+        assert view is not None
+        assert view.runbook.id == "db-connection-saturation"
+        assert view.progress.state("confirm-root").status is StepStatus.DONE
+        prepared = console.prepare_action(storm.id, "db-connection-saturation", "scale-pooler")
+        assert prepared.call is not None
+        now = prepared.prepared_at or t0
+        run = console.run_action(prepared, now)
+        assert run.status is RunStatus.SUCCEEDED, run.summary
+        with pytest.raises(ActionRefused, match="already ran"):
+            other.run_action(prepared, now)
+        assert len(other.action_runs(storm.id)) == 1
+    finally:
+        console.shutdown()
+        other.shutdown()

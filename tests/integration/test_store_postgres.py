@@ -81,7 +81,14 @@ def test_migrations_create_the_schema_with_the_partial_index(pg: Database) -> No
                 "WHERE table_name = 'incidents' AND column_name = 'detected_at'"
             )
         ).scalar_one()
-    assert tables == {"alembic_version", "alerts", "incident_events", "incidents", "source_health"}
+    assert tables == {
+        "action_runs",
+        "alembic_version",
+        "alerts",
+        "incident_events",
+        "incidents",
+        "source_health",
+    }
     assert index.startswith("CREATE UNIQUE INDEX uq_alerts_firing ON public.alerts")
     assert "WHERE ((status)::text = 'firing'::text)" in index
     assert columns == "bigint"  # epoch milliseconds, as on SQLite
