@@ -29,6 +29,12 @@ Clock = Callable[[], datetime]
 Prompt = Callable[[str, str, bool], str | None]
 # call(incident id, now, expected version) -> the stored Incident; runs on the pool
 Call = Callable[[int, datetime, int], Incident]
+# missing_steps(incident) -> titles of its runbook's required steps not done (no I/O)
+MissingSteps = Callable[[Incident], list[str]]
+
+
+def _none_missing(_incident: Incident) -> list[str]:
+    return []
 
 
 def _utc_now() -> datetime:
@@ -168,6 +174,9 @@ class IncidentActions(QObject):
         runner: the TaskRunner the calls go to.
         prompt: asks the operator for a reason, RCA or note (tests replace it).
         severity_prompt: asks for the new severity and its reason (tests replace it).
+        missing_steps: the titles of an incident's required runbook steps not done, from
+            what is already loaded (the side panel's runbook view): escalating past them
+            names them in the prompt and the note.
 
     Signals:
         action_started(object, str): the incident and the action's name.
@@ -188,6 +197,7 @@ class IncidentActions(QObject):
         clock: Clock = _utc_now,
         prompt: Prompt | None = None,
         severity_prompt: SeverityPrompt | None = None,
+        missing_steps: MissingSteps | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -196,6 +206,7 @@ class IncidentActions(QObject):
         self.clock = clock
         self.prompt: Prompt = prompt or dialog_prompt(None)
         self.severity_prompt: SeverityPrompt = severity_prompt or dialog_severity_prompt(None)
+        self.missing_steps: MissingSteps = missing_steps or _none_missing
         self._in_flight: set[int] = set()
 
     def busy(self, incident: Incident | None) -> bool:
@@ -210,9 +221,18 @@ class IncidentActions(QObject):
         )
 
     def escalate(self, incident: Incident) -> bool:
+        """One tier up, with a reason; the runbook's required steps not done are named in
+        the question and recorded with the answer."""
         target = incident.tier.above()
         where = f" to {target}" if target else ""
-        return self._ask_and_run(ESCALATE, incident, f"Why escalate {incident.key}{where}?", True)
+        label = f"Why escalate {incident.key}{where}?"
+        missing = self.missing_steps(incident) if can(ESCALATE, incident) else []
+        suffix = ""
+        if missing:
+            steps = ", ".join(missing)
+            label = f"{label} Required runbook steps not done: {steps}"
+            suffix = f"(required runbook steps not done: {steps})"
+        return self._ask_and_run(ESCALATE, incident, label, True, suffix=suffix)
 
     def deescalate(self, incident: Incident) -> bool:
         """One tier down, with a reason (the tier timers count again from now)."""
@@ -296,6 +316,11 @@ class IncidentActions(QObject):
             done=f"severity changed {incident.severity.value} \u2192 {severity.value}",
         )
 
+    def finished_elsewhere(self, incident: Incident, done: str) -> None:
+        """An action stored by another part of the panel (the runbook tab): reported as
+        this controller's own, so the wall, the status bar and the panel follow."""
+        self.action_finished.emit(incident, done)
+
     def trigger(self, spec: ActionSpec, incident: Incident) -> bool:
         """Run the action named by `spec` (buttons and keys share this)."""
         handlers = {
@@ -316,7 +341,14 @@ class IncidentActions(QObject):
     # ------------------------------------------------------------------ internals
 
     def _ask_and_run(
-        self, spec: ActionSpec, incident: Incident, label: str, required: bool, done: str = ""
+        self,
+        spec: ActionSpec,
+        incident: Incident,
+        label: str,
+        required: bool,
+        done: str = "",
+        *,
+        suffix: str = "",
     ) -> bool:
         if not self._allowed(spec, incident):
             return False
@@ -327,7 +359,7 @@ class IncidentActions(QObject):
             needs = "a ticket key" if spec is TICKET else "a reason"
             self.action_failed.emit(incident, f"{spec.label.lower()} needs {needs}", None)
             return False
-        note = text.strip()
+        note = f"{text.strip()} {suffix}".strip()
         console = self.console
         # every one of these takes (incident id, now, the operator's words)
         methods: dict[str, Callable[..., Incident]] = {

@@ -1,9 +1,10 @@
-"""The side panel's Runbook tab: the runbook links an incident's alerts carry.
+"""The runbook links an incident's alerts carry ("Linked from alerts" under the checklist).
 
-This is the slot the runbook checklists (guided SOPs) take over; until then it gathers
-each alert's `runbook_url` annotation, one row per distinct link with the alerts that
-name it. Only http and https links open (app/links.py); any other is listed with the
-reason it stays closed, because annotations come from whoever can fire an alert.
+It gathers each alert's `runbook_url` annotation, one row per distinct link with the
+alerts that name it. Only http and https links open (app/links.py); any other is listed
+with the reason it stays closed, because annotations come from whoever can fire an
+alert. `open_web_link` is the one door to the desktop's browser for runbook links (the
+checklist's step texts and link steps go through it too).
 """
 
 from __future__ import annotations
@@ -34,12 +35,24 @@ def runbook_links(alerts: Sequence[Alert]) -> dict[str, list[str]]:
     return found
 
 
+def open_web_link(url: str, opener: Opener) -> str | None:
+    """Hand a web link to `opener` (the desktop's browser); why not, when it was not opened."""
+    check = check_link(url)
+    if not check.ok:
+        return check.reason
+    if not opener(QUrl(url.strip(), QUrl.ParsingMode.StrictMode)):
+        return "the desktop could not open it (no browser?)"
+    return None
+
+
 class RunbookSlot(QWidget):
-    """The Runbook tab.
+    """The links from the alerts (under the runbook checklist in the side panel's Runbook tab).
 
     Attributes:
         links: the list of links (double click or Enter opens a web link).
         note: what the tab says above the list (none found, a link refused...).
+        fit_to_rows: the list is as tall as its rows (inside a scrolling checklist) instead
+            of taking the space left.
 
     Signals:
         opened(str): a link was handed to the desktop's browser.
@@ -49,9 +62,16 @@ class RunbookSlot(QWidget):
     opened = Signal(str)
     refused = Signal(str, str)
 
-    def __init__(self, parent: QWidget | None = None, *, opener: Opener | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        opener: Opener | None = None,
+        fit_to_rows: bool = False,
+    ) -> None:
         super().__init__(parent)
         self._open = opener or QDesktopServices.openUrl
+        self.fit_to_rows = fit_to_rows
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.note = QLabel()
@@ -60,7 +80,7 @@ class RunbookSlot(QWidget):
         layout.addWidget(self.note)
         self.links = QListWidget()
         self.links.itemActivated.connect(self._activated)
-        layout.addWidget(self.links, 1)
+        layout.addWidget(self.links, 0 if fit_to_rows else 1)
         self.set_alerts([])
 
     def set_alerts(self, alerts: Sequence[Alert]) -> None:
@@ -80,6 +100,13 @@ class RunbookSlot(QWidget):
             if found
             else "No runbook linked: none of this incident's alerts carries a runbook_url."
         )
+        if self.fit_to_rows:
+            self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        rows = sum(self.links.sizeHintForRow(i) for i in range(self.links.count()))
+        self.links.setVisible(self.links.count() > 0)
+        self.links.setFixedHeight(rows + 2 * self.links.frameWidth() + 4)
 
     def open_link(self, url: str) -> bool:
         """Open a web link in the desktop's browser; say why anything else is not."""
@@ -88,7 +115,7 @@ class RunbookSlot(QWidget):
             self.note.setText(f"Not opened: {check.reason}.")
             self.refused.emit(url, check.reason)
             return False
-        if not self._open(QUrl(url.strip(), QUrl.ParsingMode.StrictMode)):
+        if open_web_link(url, self._open) is not None:
             self.note.setText("The desktop could not open the link (no browser?).")
             self.refused.emit(url, "no browser answered")
             return False

@@ -26,18 +26,20 @@ def render(
     view: View | str = "operator",
     size: tuple[int, int] = (1600, 900),
     now: datetime,
+    tab: str | None = None,
 ) -> None:
     """Build the window at `size` (not full screen), show the wall at `now`, save a PNG.
 
-    In the operator view the first row is selected so the side panel shows a timeline;
-    its alerts load synchronously, since this is a one-shot render.
+    In the operator view the first row is selected so the side panel shows a timeline
+    (or the side panel's tab whose title starts with `tab`, e.g. "Runbook"); its alerts
+    and runbook load synchronously, since this is a one-shot render.
     """
     if view not in ("operator", "wall"):
         raise ValueError(f"unknown view {view!r} (expected operator or wall)")
     app = application()
     colours, scale, _refused = mode_look(console, wall=view == "wall")
     with theme.applied(app, colours, font_scale=scale):
-        _render(app, console, out, view=view, size=size, now=now)
+        _render(app, console, out, view=view, size=size, now=now, tab=tab)
 
 
 def _render(
@@ -48,6 +50,7 @@ def _render(
     view: View | str,
     size: tuple[int, int],
     now: datetime,
+    tab: str | None = None,
 ) -> None:
     # a throwaway settings file: a render must neither read nor write the user's geometry
     scratch = tempfile.TemporaryDirectory(prefix="noc-screenshot-")
@@ -70,6 +73,10 @@ def _render(
         window.status.set_last_poll(now)
         if window.side_panel is not None:  # the wall shows no selection
             window.table.select_row(0)
+            tabs = window.side_panel.tabs
+            for index in range(tabs.count()):
+                if tab and tabs.tabText(index).startswith(tab):
+                    tabs.setCurrentIndex(index)
         window.show()
         window.resize(*size)
         for _ in range(3):

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.console import Console
+from app.console import Console, RunbookView
 from app.domain.alert import Alert
 from app.domain.incident import Incident
 from ui import theme
@@ -47,7 +47,7 @@ from ui.incident_header import (
     waiting_words,
 )
 from ui.local_time import day_and_time, hm
-from ui.runbook_slot import RunbookSlot
+from ui.runbook_panel import RunbookPanel
 from ui.sla_clock import SlaLook, read_sla
 from ui.timeline import TimelineTable
 from ui.workers.actions import TaskRunner
@@ -67,6 +67,7 @@ ACTION_KEYS = {
 }
 # the one button that pauses or resumes the SLA clocks (beside the SLA line)
 WAITING_BUTTON = "waiting"
+_RUNBOOK_TAB = 2
 
 _SUMMARY_FIELDS = (
     ("customer", "Customer"),
@@ -109,8 +110,8 @@ class IncidentPanel(QWidget):
         root_label: "root cause candidate: acme-db · ..." (hidden without a root service).
         known_issue_box: the known-issue rule of a badged incident (hidden otherwise).
         error_label: the inline error line (hidden when there is none).
-        timeline, alerts, runbook: the tabs of the lower half (runbook: the links its
-            alerts carry, where the runbook checklists go).
+        timeline, alerts, runbook: the tabs of the lower half (runbook: the incident's
+            runbook as a checklist, and the links its alerts carry).
 
     Signals:
         alerts_loaded(int, object): incident id and its list of Alerts, once shown.
@@ -286,10 +287,16 @@ class IncidentPanel(QWidget):
         self.tabs = QTabWidget()
         self.timeline = TimelineTable()
         self.alerts = AlertList()
-        self.runbook = RunbookSlot()
+        self.runbook = RunbookPanel(self.console, self.runner, clock=self.clock)
         self.tabs.addTab(self.timeline, "Timeline")
         self.tabs.addTab(self.alerts, "Alerts")
         self.tabs.addTab(self.runbook, "Runbook")
+        # ticks, answers and runs land like the buttons' actions: wall, status bar, timeline
+        self.runbook.incident_changed.connect(self.incident_actions.finished_elsewhere)
+        self.runbook.incident_reloaded.connect(self._on_runbook_conflict)
+        self.runbook.view_loaded.connect(self._on_runbook_loaded)
+        # escalation names the required steps not done, from the view already loaded
+        self.incident_actions.missing_steps = self.runbook.missing_steps
         return self.tabs
 
     # ------------------------------------------------------------------ showing
@@ -308,6 +315,9 @@ class IncidentPanel(QWidget):
         if not same:
             self.clear_error()
         self.incident = incident
+        if not same:
+            self.tabs.setTabText(_RUNBOOK_TAB, "Runbook (loading\u2026)" if incident else "Runbook")
+        self.runbook.show_incident(incident)
         if incident is None:
             self._stack.setCurrentIndex(0)
             self._alerts_of = None
@@ -425,6 +435,17 @@ class IncidentPanel(QWidget):
     def timeline_rows(self) -> list[tuple[str, str, str, str]]:
         """What the timeline shows: (time, event, actor, note) per row, oldest first."""
         return self.timeline.rows()
+
+    def _on_runbook_loaded(self, view: object) -> None:
+        if isinstance(view, RunbookView):
+            total = len(view.runbook.steps)
+            self.tabs.setTabText(_RUNBOOK_TAB, f"Runbook ({view.progress.done_count}/{total})")
+        else:
+            self.tabs.setTabText(_RUNBOOK_TAB, "Runbook")
+
+    def _on_runbook_conflict(self, current: object) -> None:
+        if self._is_shown(current) and isinstance(current, Incident):
+            self.show_incident(current)
 
     def _load_alerts(self, incident_id: int, key: tuple[int, int]) -> None:
         self._alerts_of = key

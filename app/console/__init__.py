@@ -148,7 +148,12 @@ class Console:
 
     @classmethod
     def open(
-        cls, config: Config, *, database_url: str | None = None, operator: str | None = None
+        cls,
+        config: Config,
+        *,
+        database_url: str | None = None,
+        operator: str | None = None,
+        wall_clock: Callable[[], datetime] = utc_now,
     ) -> Console:
         """Load catalog and policies, build sources, open (and migrate) the database."""
         catalog, policies = load_estate(config)
@@ -157,7 +162,13 @@ class Console:
         database = Database(url)
         name = operator or config.operator or _login_name()
         return cls(
-            config, database, catalog=catalog, policies=policies, sources=sources, operator=name
+            config,
+            database,
+            catalog=catalog,
+            policies=policies,
+            sources=sources,
+            operator=name,
+            wall_clock=wall_clock,
         )
 
     def shutdown(self) -> None:

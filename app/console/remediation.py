@@ -137,8 +137,6 @@ class PreparedAction:
         if self.call.argv is not None:
             lines += [f"  argv[{i}] = {a!r}" for i, a in enumerate(self.call.argv)]
         lines.append(f"timeout: {self.call.timeout:g}s")
-        if self.demo:
-            lines.append("Demo estate: simulated on the demo estate, nothing leaves this machine.")
         return "\n".join(lines)
 
 

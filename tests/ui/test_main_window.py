@@ -104,6 +104,9 @@ def test_escalate_asks_for_a_reason_and_records_it(
     target = window.selected_incident()
     assert target is not None
     assert target.id is not None
+    # the runbook has loaded: escalating past its open required steps names them
+    qtbot.waitUntil(lambda: panel.tabs.tabText(2).startswith("Runbook ("), timeout=10_000)
+    qtbot.waitUntil(lambda: "loading" not in panel.tabs.tabText(2), timeout=10_000)
     prompts.answers.append("orders db saturated, DBA needed")
     qtbot.mouseClick(panel.buttons["escalate"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
@@ -112,9 +115,10 @@ def test_escalate_asks_for_a_reason_and_records_it(
     )
     wait_for_actions(qtbot, window)
     assert prompts.asked[0][2] is True  # the reason is required
+    assert "Required runbook steps not done: Confirm the database is the root" in prompts.asked[0][1]
     last = panel.timeline_rows()[-1]
     assert last[1] == "escalated L1 \u2192 L2"
-    assert last[3] == "orders db saturated, DBA needed"
+    assert last[3].startswith("orders db saturated, DBA needed (required runbook steps not done: ")
     assert polled_console.incident(target.id).tier is EscalationTier.L2
 
 

@@ -1,4 +1,4 @@
-"""The side panel's Runbook tab: links from the alerts, web links open, others do not."""
+"""The Runbook tab's "Linked from alerts": links from the alerts, web links open, others do not."""
 
 from __future__ import annotations
 
@@ -63,6 +63,6 @@ def test_the_demo_storm_links_its_runbooks_in_the_panel(
     window = make_window(polled_console)
     window.table.select_row(0)
     settle(qtbot, window)
-    slot = panel_of(window).runbook
+    slot = panel_of(window).runbook.alert_links  # under the checklist: "Linked from alerts"
     assert slot.links.count() >= 1
     assert slot.links.item(0).text().startswith("https://")
