@@ -29,7 +29,10 @@ def test_web_links_open(url: str) -> None:
         # RELIABILITY.md 27: what an alert's runbook_url or generatorURL may carry
         ("file://host/share", "only http and https links open (file:)"),
         ("\\\\host\\share", "only http and https links open (no scheme)"),
-        ("ms-msdt:/id%20PCWDiagnostic%20/skip%20force", "only http and https links open (ms-msdt:)"),
+        (
+            "ms-msdt:/id%20PCWDiagnostic%20/skip%20force",
+            "only http and https links open (ms-msdt:)",
+        ),
         (" //evil", "only http and https links open (no scheme)"),
         ("JavaScript:alert(1)", "only http and https links open (javascript:)"),
     ],

@@ -115,7 +115,9 @@ def test_escalate_asks_for_a_reason_and_records_it(
     )
     wait_for_actions(qtbot, window)
     assert prompts.asked[0][2] is True  # the reason is required
-    assert "Required runbook steps not done: Confirm the database is the root" in prompts.asked[0][1]
+    assert (
+        "Required runbook steps not done: Confirm the database is the root" in prompts.asked[0][1]
+    )
     last = panel.timeline_rows()[-1]
     assert last[1] == "escalated L1 \u2192 L2"
     assert last[3].startswith("orders db saturated, DBA needed (required runbook steps not done: ")

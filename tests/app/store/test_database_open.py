@@ -23,7 +23,14 @@ from app.store import (
 )
 from app.store.migrations import alembic_config
 
-TABLES = {"action_runs", "alembic_version", "alerts", "incident_events", "incidents", "source_health"}
+TABLES = {
+    "action_runs",
+    "alembic_version",
+    "alerts",
+    "incident_events",
+    "incidents",
+    "source_health",
+}
 
 
 def db_path(db_url: str) -> Path:
