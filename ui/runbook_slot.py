@@ -1,7 +1,7 @@
 """The runbook links an incident's alerts carry ("Linked from alerts" under the checklist).
 
-It gathers each alert's `runbook_url` annotation, one row per distinct link with the
-alerts that name it. Only http and https links open (app/links.py); any other is listed
+It gathers each alert's `runbook_url` and other link-like annotations, one row per
+distinct link with the alerts that name it. Only http and https links open (app/links.py); any other is listed
 with the reason it stays closed, because annotations come from whoever can fire an
 alert. `open_web_link` is the one door to the desktop's browser for runbook links (the
 checklist's step texts and link steps go through it too).
@@ -9,6 +9,7 @@ checklist's step texts and link steps go through it too).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -20,18 +21,36 @@ from app.links import check_link
 
 Opener = Callable[[QUrl], bool]
 _URL_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+# an annotation that is meant as a link: a scheme, a UNC path or a scheme-relative path
+_LINKISH = re.compile(
+    r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|(?:javascript|vbscript|data|file|search-ms|ms-[a-z-]+):"
+    r"|\\\\|//)",
+    re.IGNORECASE,
+)
 
 
 def runbook_links(alerts: Sequence[Alert]) -> dict[str, list[str]]:
-    """Each distinct `runbook_url`, with the names of the alerts that carry it, in order."""
+    """Each distinct link the alerts carry, with the alerts that carry it, in order:
+    `runbook_url` first, then any other annotation that looks like a link (a dashboard,
+    a playbook), named by where it came from. (The monitor's `generatorURL` is not a
+    runbook; the console shows it nowhere it could be clicked.)"""
     found: dict[str, list[str]] = {}
-    for alert in alerts:
-        url = (alert.annotations.get("runbook_url") or "").strip()
+
+    def add(url: str | None, name: str) -> None:
+        url = (url or "").strip()
         if url:
             names = found.setdefault(url, [])
-            name = alert.labels.get("alertname") or alert.fingerprint
             if name not in names:
                 names.append(name)
+
+    for alert in alerts:
+        alertname = alert.labels.get("alertname") or alert.fingerprint
+        add(alert.annotations.get("runbook_url"), alertname)
+    for alert in alerts:
+        alertname = alert.labels.get("alertname") or alert.fingerprint
+        for key, value in alert.annotations.items():
+            if key != "runbook_url" and _LINKISH.match(value.strip()):
+                add(value, f"{alertname} ({key})")
     return found
 
 

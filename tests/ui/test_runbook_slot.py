@@ -33,6 +33,26 @@ def test_links_are_gathered_once_each_with_their_alerts(t0: datetime) -> None:
     }
 
 
+def test_other_link_annotations_are_listed_too(t0: datetime) -> None:
+    """RELIABILITY.md 27: runbook_url and any annotation that is a link (listed, and only
+    web links open); generatorURL is shown nowhere clickable."""
+    alert = replace(
+        make_alert(alertname="DiskFull", starts_at=t0),
+        annotations={
+            "summary": "Disk full: see the dashboard",
+            "dashboard": "https://grafana.example/d/disk",
+            "playbook": "\\\\fileserver\\share\\disk.docx",
+            "help": "ms-msdt:/id%20PCWDiagnostic",
+        },
+        generator_url=" //evil",
+    )
+    assert runbook_links([alert]) == {
+        "https://grafana.example/d/disk": ["DiskFull (dashboard)"],
+        "\\\\fileserver\\share\\disk.docx": ["DiskFull (playbook)"],
+        "ms-msdt:/id%20PCWDiagnostic": ["DiskFull (help)"],
+    }
+
+
 def test_only_web_links_reach_the_browser(qtbot, t0: datetime) -> None:
     opened: list[QUrl] = []
     slot = RunbookSlot(opener=lambda url: opened.append(url) or True)
