@@ -65,6 +65,8 @@ _RUNBOOK_KEYS = {
 }
 _STEP_KEYS = {"id", "kind", "title", "text", "required", "url", "query", "options", "action"}
 _STEP_KEYS_VALIDATE = {"window", "after"}
+# what GetMetricStatistics' Statistics takes (percentiles need ExtendedStatistics)
+_STATISTICS = ("Average", "Maximum", "Minimum", "Sum", "SampleCount")
 _HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH"})
 # what no parameter pattern may accept: each on its own, so `[^;]+` cannot slip through
 SHELL_TEXT = ("", "x;y", "$(id)", "`id`", "a|b", "a&b", "a b", "a\nb", "a>b", "a<b", "'", '"', "\\")
@@ -386,12 +388,18 @@ def _query(fields: Fields, parameters: dict[str, Parameter]) -> Query:
         ):
             raise watch.error("dimensions", "expected a mapping of dimension name to text")
         _check_placeholders(watch, "dimensions", tree_placeholders(dimensions), parameters)
+        stat = watch.text("stat") or "Average"
+        if stat not in _STATISTICS:
+            raise watch.error("stat", f"expected one of {', '.join(_STATISTICS)}, got {stat!r}")
+        period = _duration(watch, "period", timedelta(minutes=1))
+        if period.total_seconds() % 60:
+            raise watch.error("period", "CloudWatch periods are whole minutes (60s, 5m, ...)")
         cloudwatch = CloudWatchQuery(
             namespace=watch.text("namespace", required=True) or "",
             metric=watch.text("metric", required=True) or "",
             dimensions={str(k): v for k, v in dimensions.items()},
-            stat=watch.text("stat") or "Average",
-            period=_duration(watch, "period", timedelta(minutes=1)),
+            stat=stat,
+            period=period,
             region=watch.text("region"),
         )
     threshold = fields.mapping.get("threshold")

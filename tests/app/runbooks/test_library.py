@@ -243,3 +243,18 @@ def test_two_files_of_one_folder_with_one_id_and_two_fallbacks_are_errors(tmp_pa
     disk = library.get("disk")
     assert disk is not None
     assert disk.title == "Disk full"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("{namespace: AWS/RDS, metric: CPUUtilization, stat: p99}", "expected one of Average"),
+        ("{namespace: AWS/RDS, metric: CPUUtilization, period: 90s}", "periods are whole minutes"),
+    ],
+)
+def test_a_cloudwatch_chart_is_checked_at_load(tmp_path: Path, query: str, expected: str) -> None:
+    step = (
+        f"  - id: chart\n    kind: query\n    title: Chart\n    query:\n      cloudwatch: {query}\n"
+    )
+    found = problems(tmp_path, GOOD.replace("  - id: clean\n", step + "  - id: clean\n"))
+    assert any(expected in p for p in found), found
