@@ -102,9 +102,7 @@ def match_incident(
     library: Library, incident: Incident, alerts: Sequence[Alert]
 ) -> RunbookMatch | None:
     """The runbook for `incident`; None only when nothing matches and there is no fallback."""
-    tested: list[tuple[Alert | None, Mapping[str, str]]] = [
-        (alert, labels_of(incident, alert)) for alert in alerts
-    ] or [(None, labels_of(incident, None))]
+    tested = _distinct(library, incident, alerts)
     best: dict[str, Candidate] = {}
     for runbook in library.runbooks.values():
         for rule in runbook.match:
@@ -119,6 +117,32 @@ def match_incident(
         return RunbookMatch(ordered[0].runbook, ordered[0], tuple(ordered))
     fallback = library.fallback
     return RunbookMatch(fallback, None, ()) if fallback is not None else None
+
+
+def _distinct(
+    library: Library, incident: Incident, alerts: Sequence[Alert]
+) -> list[tuple[Alert | None, Mapping[str, str]]]:
+    """One alert per distinct combination of the labels any rule reads: a storm's 2,000
+    alerts are a few dozen combinations, and the rules need testing once for each. A
+    firing alert, and one on the root service, stand for their combination first, as
+    the ranking prefers them."""
+    if not alerts:
+        return [(None, labels_of(incident, None))]
+    names = sorted(
+        {m.name for r in library.runbooks.values() for rule in r.match for m in rule.matchers}
+    )
+    ordered = sorted(alerts, key=lambda a: (not a.firing, a.service != incident.root_service))
+    seen: dict[tuple[str, ...], tuple[Alert | None, Mapping[str, str]]] = {}
+    for alert in ordered:
+        labels = labels_of(incident, alert)
+        key = (
+            *(labels.get(n, "") for n in names),
+            str(alert.firing),
+            str(alert.service == incident.root_service),
+        )
+        if key not in seen:
+            seen[key] = (alert, labels)
+    return list(seen.values())
 
 
 def _rank(
