@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -19,11 +20,21 @@ from app.domain.runbook import ActionSettings
 from app.links import check_link
 
 ACTION_KEYS = frozenset(
-    {"allow_networks", "endpoints", "aws_region", "aws_endpoint_url", "aws_profile", "timeout_cap"}
+    {
+        "allow_networks",
+        "endpoints",
+        "aws_region",
+        "aws_endpoint_url",
+        "aws_profile",
+        "timeout_cap",
+        "ca_bundle",
+    }
 )
 
 
-def parse_actions(table: Mapping[str, Any], complain: Complain) -> ActionSettings:
+def parse_actions(
+    table: Mapping[str, Any], complain: Complain, base: Path | None = None
+) -> ActionSettings:
     for key in table:
         if key not in ACTION_KEYS:
             raise complain(f"unknown field (expected one of {', '.join(sorted(ACTION_KEYS))})", key)
@@ -53,7 +64,20 @@ def parse_actions(table: Mapping[str, Any], complain: Complain) -> ActionSetting
         aws_endpoint_url=_text(table, "aws_endpoint_url", complain),
         aws_profile=_text(table, "aws_profile", complain),
         timeout_cap=float(cap),
+        ca_bundle=_ca_bundle(table, complain, base),
     )
+
+
+def _ca_bundle(table: Mapping[str, Any], complain: Complain, base: Path | None) -> str | None:
+    text = _text(table, "ca_bundle", complain)
+    if text is None:
+        return None
+    path = Path(text).expanduser()
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    if not path.is_file():
+        raise complain(f"no CA file at {path}", "ca_bundle")
+    return str(path)
 
 
 def _text(table: Mapping[str, Any], key: str, complain: Complain) -> str | None:

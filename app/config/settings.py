@@ -217,7 +217,9 @@ def parse_config(text: str, path: Path) -> Config:
         operator_tier=_tier(console, where),
         display=display,
         sounds=sounds,
-        actions=parse_actions(_table(document, "actions", where), _complainer(where, "actions")),
+        actions=parse_actions(
+            _table(document, "actions", where), _complainer(where, "actions"), base
+        ),
     )
 
 

@@ -364,6 +364,7 @@ class ActionSettings:
         endpoints: named base URLs runbooks refer to as `{endpoint.NAME}`.
         aws_region, aws_endpoint_url, aws_profile: where the aws backend calls.
         timeout_cap: no action runs longer than this, whatever its runbook says.
+        ca_bundle: a CA file for webhooks behind a private CA (default: certifi's).
     """
 
     allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
@@ -372,6 +373,7 @@ class ActionSettings:
     aws_endpoint_url: str | None = None
     aws_profile: str | None = None
     timeout_cap: float = 600.0
+    ca_bundle: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

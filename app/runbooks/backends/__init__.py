@@ -50,6 +50,7 @@ def _dispatch(
             timeout=timeout,
             allow_networks=settings.allow_networks,
             secret_lookup=secret_lookup,
+            ca_bundle=settings.ca_bundle,
         )
     if call.backend is Backend.AWS and call.aws is not None:
         return aws.call(call.aws, timeout=timeout, settings=settings)

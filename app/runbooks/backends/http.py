@@ -46,8 +46,13 @@ def send(
     timeout: float,
     allow_networks: Iterable[Network],
     secret_lookup: Callable[[str], str | None],
+    ca_bundle: str | None = None,
 ) -> CallResult:
-    """Make the request `planned` describes; every expected failure becomes a CallResult."""
+    """Make the request `planned` describes; every expected failure becomes a CallResult.
+
+    `ca_bundle` is the site's CA file for internal hooks (REQUESTS_CA_BUNDLE is not read:
+    the session ignores the environment, so proxies and .netrc cannot bypass the guard).
+    """
     reason = check_url(planned.url)
     if reason is not None:
         return CallResult(RunStatus.REFUSED, f"{planned.url} refused: {reason}")
@@ -60,7 +65,7 @@ def send(
         if isinstance(found, CallResult):
             return found
         secret = found
-    result = _exchange(planned, secret, timeout, tuple(allow_networks))
+    result = _exchange(planned, secret, timeout, tuple(allow_networks), ca_bundle)
     return _scrubbed(result, secret)
 
 
@@ -103,11 +108,15 @@ def _secret(name: str, secret_lookup: Callable[[str], str | None]) -> str | Call
 
 
 def _exchange(
-    planned: PlannedHttp, secret: str | None, timeout: float, allow: tuple[Network, ...]
+    planned: PlannedHttp,
+    secret: str | None,
+    timeout: float,
+    allow: tuple[Network, ...],
+    ca_bundle: str | None = None,
 ) -> CallResult:
     host = urlsplit(planned.url).hostname or planned.url
     started = time.monotonic()
-    with _session(allow) as session:
+    with _session(allow, ca_bundle) as session:
         try:
             response = session.request(
                 planned.method.upper(),
@@ -136,10 +145,11 @@ def _exchange(
     return _answer(response, body)
 
 
-def _session(allow: tuple[Network, ...]) -> requests.Session:
+def _session(allow: tuple[Network, ...], ca_bundle: str | None = None) -> requests.Session:
     """A fresh session per call: no proxies, no .netrc, guarded connections only."""
     session = requests.Session()
     session.trust_env = False  # proxies and ~/.netrc would bypass or override the guard
+    session.verify = ca_bundle or True  # verification stays on; a site CA may replace certifi
     adapter = GuardedAdapter(allow)
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -213,3 +213,30 @@ def test_check_target_takes_any_iterable(fake_dns: dict[str, list[list[str]]]) -
     networks: Callable[[], Any] = lambda: (n for n in [ip_network("10.0.0.0/8")])  # noqa: E731
     fake_dns["rundeck.lan"] = [["10.9.8.7"]]
     assert check_target("http://rundeck.lan/api", networks()) is None
+
+
+def test_a_hook_behind_a_site_ca_verifies_against_the_configured_bundle(
+    fake_dns: dict[str, list[list[str]]], wrong_host: tuple[Path, Path]
+) -> None:
+    """`[actions] ca_bundle`: the site's CA is trusted for hooks; without it the same hook
+    fails TLS verification (never silently unverified)."""
+    from app.domain.runbook_progress import RunStatus
+    from app.runbooks.backends.http import send
+    from app.runbooks.calls import PlannedHttp
+
+    cert, key = wrong_host
+    fake_dns["elsewhere.example"] = [["127.0.0.1"]]
+    with tls_server(cert, key) as base:
+        port = base.rsplit(":", 1)[1]
+        planned = PlannedHttp("GET", f"https://elsewhere.example:{port}/x")
+        trusted = send(
+            planned,
+            timeout=5,
+            allow_networks=LOOPBACK,
+            secret_lookup=lambda _: None,
+            ca_bundle=str(cert),
+        )
+        untrusted = send(planned, timeout=5, allow_networks=LOOPBACK, secret_lookup=lambda _: None)
+    assert trusted.status is RunStatus.SUCCEEDED, trusted.summary
+    assert untrusted.status is RunStatus.FAILED
+    assert "certificate" in untrusted.summary.lower() or "tls" in untrusted.summary.lower()
