@@ -1,0 +1,1 @@
+"""Ticketing systems (Jira, ServiceNow): clients, and the outbox that queues ticket writes."""

@@ -1,0 +1,1 @@
+"""Tests of the ticketing clients (app.ticketing)."""
