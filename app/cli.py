@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from app import __version__, runbook_commands
+from app import __version__, runbook_commands, ticketing_commands
 from app.config import Config, ConfigError, load_config
 from app.domain.errors import DomainError
 from app.domain.timestamps import iso_z, parse_duration
@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="say which rules put each alert of an incident where (INC-000017 or 17)",
     )
     runbook_commands.add_parser(command, _common)
+    ticketing_commands.add_parser(command, _common)
     return parser
 
 
@@ -205,6 +206,8 @@ def _dispatch(args: argparse.Namespace, windows: Windows | None) -> int:
         return _secrets(args)
     if args.command == "policies" and args.explain is None:
         return _policies_check(args)  # reads the files only: no database needed
+    if args.command == "ticketing":
+        return ticketing_commands.check(_config(args), as_json=args.json)
     if args.command == "runbooks" and args.runbooks_action == "check":
         return runbook_commands.check(_config(args), args.folder, as_json=args.json)
     console = _open(args)

@@ -26,6 +26,7 @@ from app.config.source_options import (
     check_labels,
     check_source_options,
 )
+from app.config.ticketing import TicketingOptions, parse_ticketing_options
 from app.domain.incident import EscalationTier
 from app.domain.runbook import ActionSettings
 from app.domain.timestamps import parse_duration
@@ -91,6 +92,7 @@ class TicketingConfig:
     kind: str
     url: str
     options: Mapping[str, Any] = field(default_factory=dict)
+    settings: TicketingOptions = field(default_factory=TicketingOptions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,11 +420,15 @@ def _ticketing(item: Mapping[str, Any], index: int, where: _Locator) -> Ticketin
     url = _optional_text(item, "url", where, "ticketing", index) or ""
     if not url.startswith("https://") and not url.startswith("http://127.0.0.1"):
         raise where.error("ticketing systems are reached over https://", "url", "ticketing", index)
+    options = MappingProxyType({k: v for k, v in item.items() if k not in ("name", "kind", "url")})
+
+    def complain(message: str, key: str | None) -> ConfigError:
+        return where.error(message, key, "ticketing", index)
+
     return TicketingConfig(
         name=_optional_text(item, "name", where, "ticketing", index) or "",
         kind=kind,
         url=url,
-        options=MappingProxyType(
-            {k: v for k, v in item.items() if k not in ("name", "kind", "url")}
-        ),
+        options=options,
+        settings=parse_ticketing_options(kind, options, complain),
     )
