@@ -570,6 +570,14 @@ def _runbooks(console: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _ticket(console: Any, args: argparse.Namespace) -> int:
+    return ticketing_commands.create(console, _incident_id(args.incident, "INCIDENT_KEY"), _now)
+
+
+def _outbox(console: Any, args: argparse.Namespace) -> int:
+    return ticketing_commands.outbox(console, as_json=args.json)
+
+
 def _secrets(args: argparse.Namespace) -> int:
     """Prompt (never an argument: shell history keeps arguments), store under the entry name."""
     name = secret_entry(args.name, args.field)
@@ -600,6 +608,8 @@ _HANDLERS = {
     "import": _import,
     "policies": _policies,
     "runbooks": _runbooks,
+    "ticket": _ticket,
+    "outbox": _outbox,
 }
 
 

@@ -1,17 +1,25 @@
-"""`noc-console ticketing check`: can the console reach each ticketing system, as whom?
+"""Ticket commands: `ticketing check`, `ticket create INCIDENT` and `outbox`.
 
-Each `[[ticketing]]` entry is built with its secret and asked who we are and whether its
-project (Jira) or incident table (ServiceNow) is there. One line per entry; exit 1 when
-any failed, so a deployment script can stop before the first ticket would be lost.
+`ticketing check` builds each `[[ticketing]]` entry with its secret and asks who we are
+and whether its project (Jira) or incident table (ServiceNow) is there; exit 1 when any
+failed, so a deployment script can stop before the first ticket would be lost.
+`ticket create` queues the incident's create and tries it at once (waiting out a short
+Retry-After), then prints the ticket key, or `queued: <reason>`; it exits 0 either way,
+since the outbox keeps the create. Run again, it prints the existing key.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import time
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 from app.config import Config
+from app.domain.outbox import OutboxItem, OutboxStatus
+from app.domain.timestamps import iso_z
 from app.secrets import SecretUnavailable, get_secret
 from app.ticketing.base import TicketingError
 from app.ticketing.factory import MissingSecret, build_client
@@ -25,6 +33,84 @@ def add_parser(
     check_parser = actions.add_parser("check", help="test each system's connection and credential")
     check_parser.add_argument("--json", action="store_true")
     common(check_parser, top=False)
+    ticket = command("ticket", "log an incident's ticket in its customer's ticketing system")
+    ticket_actions = ticket.add_subparsers(dest="ticket_action", metavar="ACTION", required=True)
+    create = ticket_actions.add_parser("create", help="queue and try the create; print the key")
+    create.add_argument("incident", metavar="INCIDENT_KEY", help="INC-000017 or 17")
+    common(create, top=False)
+    outbox = command(
+        "outbox", "ticket writes not yet delivered: pending, retrying, needs attention"
+    )
+    outbox.add_argument("--json", action="store_true")
+
+
+SHORT_RETRY = 10.0  # seconds `ticket create` waits for a Retry-After before leaving it queued
+
+
+def create(console: Any, incident_id: int, now: Callable[[], datetime]) -> int:
+    link, _ = console.request_ticket(incident_id, now())
+    if link.key is None:
+        console.deliver_tickets(now(), incident_id=incident_id)
+        link = console.ticket_link(incident_id)
+        waiting = _waiting_for(console, incident_id)
+        if link is not None and link.key is None and waiting is not None:
+            due = waiting.next_attempt_at
+            wait = (due - now()).total_seconds() if due is not None else None
+            if (
+                waiting.status is OutboxStatus.PENDING
+                and wait is not None
+                and 0 < wait <= SHORT_RETRY
+            ):
+                time.sleep(wait)
+                console.deliver_tickets(now(), incident_id=incident_id)
+                link = console.ticket_link(incident_id)
+    if link is not None and link.key is not None:
+        print(link.key)
+        return 0
+    waiting = _waiting_for(console, incident_id)
+    reason = "pending"
+    if waiting is not None and waiting.last_error:
+        prefix = "needs attention: " if waiting.status is OutboxStatus.ATTENTION else ""
+        reason = prefix + waiting.last_error
+    print(f"queued: {reason}")
+    return 0
+
+
+def _waiting_for(console: Any, incident_id: int) -> OutboxItem | None:
+    return next((i for i in console.outbox() if i.incident_id == incident_id), None)
+
+
+def outbox_json(item: OutboxItem) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "incident": f"INC-{item.incident_id:06d}",
+        "system": item.system,
+        "op": item.op.value,
+        "status": "failed"
+        if item.status is OutboxStatus.PENDING and item.attempts
+        else item.status.value,
+        "attempts": item.attempts,
+        "next_attempt_at": iso_z(item.next_attempt_at) if item.next_attempt_at else None,
+        "last_error": item.last_error,
+        "error_kind": item.error_kind,
+        "created_at": iso_z(item.created_at),
+    }
+
+
+def outbox(console: Any, *, as_json: bool) -> int:
+    items = [outbox_json(item) for item in console.outbox()]
+    if as_json:
+        print(json.dumps(items))
+        return 0
+    if not items:
+        print("outbox empty: every ticket write was delivered")
+    for row in items:
+        status = row["status"].replace("attention", "needs attention")
+        error = f" — {row['last_error']}" if row["last_error"] else ""
+        print(
+            f"{row['incident']}  {row['system']}  {row['op']:<8} {status} (attempts {row['attempts']}){error}"
+        )
+    return 0
 
 
 def check(config: Config, *, as_json: bool) -> int:

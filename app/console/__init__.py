@@ -33,6 +33,7 @@ from app.console.remediation import (
     automatic_notice,
 )
 from app.console.runbook_queries import ChartData, chart_data
+from app.console.ticket_desk import Delivery, NoTicketingSystem, TicketDesk
 from app.domain.action_run import ActionRun
 from app.domain.alert import Alert
 from app.domain.catalog import Catalog
@@ -41,6 +42,7 @@ from app.domain.errors import DomainError
 from app.domain.health import SourceHealth
 from app.domain.incident import EscalationTier, Incident
 from app.domain.notifications import Notification, opened_notices
+from app.domain.outbox import OutboxItem, TicketLink
 from app.domain.policy import Policies
 from app.domain.severity import Severity
 from app.domain.triage_rules import KnownIssue
@@ -67,6 +69,7 @@ from app.store.health import SourceHealthRepository
 from app.store.incidents import IncidentRepository
 from app.store.metrics import incident_times
 from app.store.noise import rule_figures
+from app.ticketing.factory import build_client
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,7 @@ __all__ = [
     "Console",
     "FetchResult",
     "IncidentConflict",
+    "NoTicketingSystem",
     "PreparedAction",
     "RunbookView",
     "SourcePoller",
@@ -129,6 +133,12 @@ class Console:
             demo=config.is_demo,
             clock=wall_clock,
         )
+        self.tickets = TicketDesk(
+            database,
+            config.ticketing,
+            lambda entry: build_client(entry, get_secret),
+            actor=operator,
+        )
         self._lock = threading.Lock()
         self._wall_versions: dict[int, int] = {}
         with database.read() as session:
@@ -174,6 +184,7 @@ class Console:
     def shutdown(self) -> None:
         """Let automatic actions finish, close the sources' connections and the database."""
         self.remediation.shutdown()
+        self.tickets.shutdown()
         for source in self.sources:
             close = getattr(source, "close", None)
             if callable(close):
@@ -531,6 +542,23 @@ class Console:
                 return None
 
         return lambda call: backends.execute(call, settings, secret_lookup=secret)
+
+    # ------------------------------------------------------------------ tickets
+
+    def request_ticket(self, incident_id: int, now: datetime) -> tuple[TicketLink, bool]:
+        """Queue the incident's ticket create (once: a second request returns the link)."""
+        return self.tickets.request(incident_id, now)
+
+    def deliver_tickets(self, now: datetime, *, incident_id: int | None = None) -> Delivery:
+        """Send what the outbox holds that is due (in order per incident)."""
+        return self.tickets.deliver(now, incident_id=incident_id)
+
+    def ticket_link(self, incident_id: int) -> TicketLink | None:
+        return self.tickets.link(incident_id)
+
+    def outbox(self) -> list[OutboxItem]:
+        """Ticket writes not yet delivered: pending, retrying and needing attention."""
+        return self.tickets.waiting()
 
     # ------------------------------------------------------------------ operator actions
 

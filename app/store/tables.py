@@ -191,6 +191,53 @@ class ActionRunRow(Base):
     )
 
 
+class TicketRow(Base):
+    """An incident's ticket in one ticketing system; the idempotency key is stored before
+    the first remote call, the remote id and key once the system confirmed the create."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    system: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    remote_id: Mapped[str | None] = mapped_column(String(64))
+    key: Mapped[str | None] = mapped_column(String(64))
+    url: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str | None] = mapped_column(String(32))
+    assignee: Mapped[str | None] = mapped_column(String(128))
+    priority: Mapped[str | None] = mapped_column(String(64))
+    remote_updated_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("uq_tickets_incident_id_system", "incident_id", "system", unique=True),)
+
+
+class OutboxRow(Base):
+    """A ticket write waiting for delivery (app/domain/outbox.py), in id order per incident."""
+
+    __tablename__ = "ticket_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    system: Mapped[str] = mapped_column(String(64))
+    op: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    attempted_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    error_kind: Mapped[str | None] = mapped_column(String(16))
+
+    __table_args__ = (
+        # the worker reads what is still to deliver, oldest first
+        Index("ix_ticket_outbox_status_id", "status", "id"),
+        Index("ix_ticket_outbox_incident_id", "incident_id"),
+    )
+
+
 # Typed handles on the Core tables, for the bulk paths that bypass the ORM unit of work.
 INCIDENTS = cast("Table", IncidentRow.__table__)
 EVENTS = cast("Table", EventRow.__table__)

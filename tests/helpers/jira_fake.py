@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -185,6 +186,7 @@ class JiraFake:
         page_size: the largest search page served, whatever maxResults asks.
         user_offset: the Jira user's time zone, which JQL dates are read in.
         requests: every request, in order; `calls(endpoint)` filters them.
+        after_create: called once a create is stored, before it is answered.
     """
 
     server: HTTPServer
@@ -204,6 +206,7 @@ class JiraFake:
     issues: dict[str, Issue] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    after_create: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         self.server.expect_request(re.compile(r"^/.*$")).respond_with_handler(self._handle)
@@ -404,6 +407,8 @@ class JiraFake:
             updated=self.now,
         )
         self.issues[issue.id] = issue
+        if self.after_create is not None:  # e.g. kill -9 the client before it reads the answer
+            self.after_create()
         return 201, {"id": issue.id, "key": issue.key, "self": self._self(call.version, issue)}
 
     def _field_errors(self, version: int, fields: dict[str, Any]) -> dict[str, str]:

@@ -88,6 +88,8 @@ def test_migrations_create_the_schema_with_the_partial_index(pg: Database) -> No
         "incident_events",
         "incidents",
         "source_health",
+        "ticket_outbox",
+        "tickets",
     }
     assert index.startswith("CREATE UNIQUE INDEX uq_alerts_firing ON public.alerts")
     assert "WHERE ((status)::text = 'firing'::text)" in index

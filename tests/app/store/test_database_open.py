@@ -24,6 +24,8 @@ from app.store import (
 from app.store.migrations import alembic_config
 
 TABLES = {
+    "ticket_outbox",
+    "tickets",
     "action_runs",
     "alembic_version",
     "alerts",

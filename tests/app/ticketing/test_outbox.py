@@ -1,0 +1,208 @@
+"""One incident, one ticket, whatever fails: the outbox against the Jira and ServiceNow fakes.
+
+RELIABILITY.md "Ticket sync" 9-11: a create whose outcome is unknown is looked up by its
+key before it is sent again (and Jira's lagging search is waited out); 503, 429 and
+network errors retry with backoff or Retry-After; 400/401/403 wait in "needs attention"
+with the server's words; nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from app.config import Config
+from app.config.policies import load_policies
+from app.config.settings import TicketingConfig
+from app.config.ticketing import TicketingOptions
+from app.console import Console
+from app.domain.incident import EventKind
+from app.domain.outbox import OutboxStatus
+from app.sources.demo import load_demo_estate
+from app.store import Database
+from app.ticketing_commands import create, outbox
+from tests.helpers.jira_fake import EMAIL, TOKEN, JiraFake
+from tests.helpers.servicenow_fake import PASSWORD, USER, ServiceNowFake
+from tests.helpers.sources import ScriptedSource, make_alert
+
+
+def jira_entry(fake: JiraFake) -> TicketingConfig:
+    return TicketingConfig(
+        name="jira-ops",
+        kind="jira",
+        url=fake.url.replace("localhost", "127.0.0.1"),
+        settings=TicketingOptions(project="OPS", api=3, user=EMAIL, timeout=5.0),
+    )
+
+
+def console_for(db_url: str, entries: list[TicketingConfig], t0: datetime) -> Console:
+    source = ScriptedSource()
+    source.set([make_alert(alertname="HighLatency", service="acme-api", starts_at=t0)])
+    console = Console(
+        Config(ticketing=tuple(entries)),
+        Database(db_url),
+        catalog=load_demo_estate(),
+        policies=load_policies(),
+        sources=[source],
+        operator="alice",
+    )
+    console.poll_once(t0)
+    return console
+
+
+@pytest.fixture
+def jira(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> JiraFake:
+    monkeypatch.setenv("NOC_SECRET_JIRA_OPS", TOKEN)
+    return JiraFake(httpserver)
+
+
+@pytest.fixture
+def console(db_url: str, jira: JiraFake, t0: datetime) -> Iterator[Console]:
+    made = console_for(db_url, [jira_entry(jira)], t0)
+    yield made
+    made.shutdown()
+
+
+def only_incident(console: Console) -> int:
+    (incident,) = console.incidents()
+    assert incident.id is not None
+    return incident.id
+
+
+def test_ticket_create_prints_the_key_and_a_second_run_creates_nothing(
+    console: Console, jira: JiraFake, t0: datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    incident_id = only_incident(console)
+    assert create(console, incident_id, lambda: t0) == 0
+    key = capsys.readouterr().out.strip()
+    assert key.startswith("OPS-")
+    assert create(console, incident_id, lambda: t0 + timedelta(minutes=1)) == 0
+    assert capsys.readouterr().out.strip() == key
+    assert len(jira.calls("create")) == 1
+    incident = console.incident(incident_id)
+    assert incident.ticket == key
+    assert incident.timeline[-1].kind is EventKind.TICKETED
+    (issue,) = jira.issues.values()
+    assert f"noc-{incident.uid}" in issue.fields["labels"]
+    assert console.outbox() == []
+
+
+def test_a_create_whose_outcome_is_unknown_is_looked_up_before_it_is_sent_again(
+    console: Console, jira: JiraFake, t0: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The POST reached Jira but the process died before storing the key (RELIABILITY 9),
+    and Jira's search does not show the new issue yet (RELIABILITY 10)."""
+    incident_id = only_incident(console)
+    jira.search_lag = timedelta(minutes=1)
+    desk = console.tickets
+    real = desk._confirm
+
+    def crash(*args: Any) -> None:
+        raise SystemExit("killed between the POST and storing the key")
+
+    monkeypatch.setattr(desk, "_confirm", crash)
+    console.request_ticket(incident_id, t0)
+    with pytest.raises(SystemExit):
+        console.deliver_tickets(t0)
+    monkeypatch.setattr(desk, "_confirm", real)
+    assert len(jira.issues) == 1
+    # a restart 30 s later: search shows nothing yet, so nothing is created again
+    jira.advance(timedelta(seconds=30))
+    report = console.deliver_tickets(t0 + timedelta(seconds=30))
+    assert report.retrying
+    assert len(jira.calls("create")) == 1
+    (waiting,) = console.outbox()
+    assert waiting.last_error is not None
+    assert "waiting for jira-ops's search" in waiting.last_error
+    # past the lag the search shows it: the key is stored, still one issue
+    jira.advance(timedelta(minutes=2))
+    report = console.deliver_tickets(t0 + timedelta(minutes=3))
+    assert report.delivered
+    assert len(jira.calls("create")) == 1
+    link = console.ticket_link(incident_id)
+    assert link is not None
+    assert link.key == next(iter(jira.issues.values())).key
+    assert console.incident(incident_id).ticket == link.key
+
+
+def test_a_503_retries_with_backoff_and_a_429_waits_its_retry_after(
+    console: Console, jira: JiraFake, t0: datetime
+) -> None:
+    incident_id = only_incident(console)
+    jira.fail("create", 503)
+    console.request_ticket(incident_id, t0)
+    report = console.deliver_tickets(t0)
+    assert report.retrying
+    (waiting,) = console.outbox()
+    assert waiting.status is OutboxStatus.PENDING
+    assert waiting.next_attempt_at is not None
+    assert t0 + timedelta(seconds=5) <= waiting.next_attempt_at <= t0 + timedelta(seconds=10)
+    assert console.deliver_tickets(t0 + timedelta(seconds=1)).delivered == []  # not yet due
+    # due again: the 503 may have created it, so it looks first and waits out the lag
+    later = t0 + timedelta(minutes=3)
+    jira.fail("create", 429, headers={"Retry-After": "120"})
+    console.deliver_tickets(later)
+    (waiting,) = console.outbox()
+    assert waiting.next_attempt_at == later + timedelta(seconds=120)
+    assert waiting.error_kind == "rate_limited"
+    report = console.deliver_tickets(later + timedelta(seconds=121))
+    assert report.delivered
+    assert len(jira.issues) == 1
+
+
+def test_a_refused_create_waits_for_attention_with_the_servers_words(
+    console: Console, jira: JiraFake, t0: datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    incident_id = only_incident(console)
+    jira.fail(
+        "create",
+        400,
+        body=json.dumps(
+            {"errorMessages": [], "errors": {"priority": "Priority name 'High' is not valid"}}
+        ).encode(),
+    )
+    assert create(console, incident_id, lambda: t0) == 0
+    assert capsys.readouterr().out.startswith("queued: needs attention: ")
+    (waiting,) = console.outbox()
+    assert waiting.status is OutboxStatus.ATTENTION
+    assert waiting.last_error is not None
+    assert "Priority name 'High' is not valid" in waiting.last_error
+    assert console.deliver_tickets(t0 + timedelta(hours=1)).delivered == []  # held, not dropped
+    assert outbox(console, as_json=True) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["op"], row["status"], row["system"]) == ("create", "attention", "jira-ops")
+
+
+def test_servicenow_gets_one_incident_per_incident_from_two_desks(
+    db_url: str, httpserver: HTTPServer, t0: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOC_SECRET_SNOW", PASSWORD)
+    fake = ServiceNowFake(httpserver)
+    entry = TicketingConfig(
+        name="snow",
+        kind="servicenow",
+        url=fake.url.replace("localhost", "127.0.0.1"),
+        settings=TicketingOptions(user=USER, assignment_group=None, timeout=5.0),
+    )
+    first = console_for(db_url, [entry], t0)
+    second = console_for(db_url, [entry], t0)
+    try:
+        incident_id = only_incident(first)
+        first.request_ticket(incident_id, t0)
+        link, queued = second.request_ticket(incident_id, t0)
+        assert not queued  # the same link: one create queued for both desks
+        first.deliver_tickets(t0)
+        second.deliver_tickets(t0)
+        (record,) = fake.incidents.values()
+        assert record["correlation_id"] == link.idempotency_key
+        stored = second.ticket_link(incident_id)
+        assert stored is not None
+        assert stored.key == record["number"]
+    finally:
+        first.shutdown()
+        second.shutdown()
