@@ -257,6 +257,8 @@ def _poll(console: Any, args: argparse.Namespace) -> int:
         changes = console.poll_due(_now())
         if changes is not None:
             _print_poll(changes, args.json)
+        if console.config.ticketing:
+            console.deliver_tickets(_now())  # the outbox goes out from the poll loop too
         due = console.next_poll_at()
         wait = (due - _now()).total_seconds() if due is not None else 0.0
         time.sleep(min(max(wait, 0.2), 5.0))

@@ -40,6 +40,7 @@ class TicketingOptions:
         routes: customer id -> Jira project key or ServiceNow assignment group.
         customers: the customers this entry serves (empty: any not served elsewhere).
         timeout: seconds per call.
+        auto_create: severities whose new incidents get a ticket without anyone asking.
     """
 
     project: str | None = None
@@ -51,6 +52,7 @@ class TicketingOptions:
     routes: Mapping[str, str] = field(default_factory=dict)
     customers: tuple[str, ...] = ()
     timeout: float = 10.0
+    auto_create: frozenset[Severity] = frozenset()
 
 
 def parse_ticketing_options(
@@ -72,7 +74,13 @@ def parse_ticketing_options(
     customers = options.get("customers", [])
     if not isinstance(customers, list) or not all(isinstance(c, str) for c in customers):
         raise complain("expected a list of customer ids", "customers")
+    auto = options.get("auto_create", [])
+    try:
+        auto_create = frozenset(Severity(a) for a in auto)
+    except (TypeError, ValueError):
+        raise complain('expected a list of severities, e.g. ["P1", "P2"]', "auto_create") from None
     common: dict[str, Any] = {
+        "auto_create": auto_create,
         "user": user,
         "routes": MappingProxyType({str(k): v.strip() for k, v in routes.items()}),
         "customers": tuple(customers),

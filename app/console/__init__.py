@@ -34,6 +34,7 @@ from app.console.remediation import (
 )
 from app.console.runbook_queries import ChartData, chart_data
 from app.console.ticket_desk import Delivery, NoTicketingSystem, TicketDesk
+from app.console.ticket_updates import queue_ticket_writes
 from app.domain.action_run import ActionRun
 from app.domain.alert import Alert
 from app.domain.catalog import Catalog
@@ -281,6 +282,7 @@ class Console:
         notices = (
             opened_notices(upserted, now) + notices + self._remediate_automatically(upserted, now)
         )
+        self.tickets.automatic(upserted, now)
         return ChangeSet(
             upserted=upserted,
             removed=removed,
@@ -766,7 +768,9 @@ class Console:
                     f"{last.kind.value.replace('_', ' ')}); it has been reloaded, check it and try again",
                     before,
                 )
-            return repository.save(before, action(before), now)
+            stored = repository.save(before, action(before), now)
+            queue_ticket_writes(session, before, stored, now)  # same transaction: both or neither
+            return stored
 
 
 class SourcePoller:

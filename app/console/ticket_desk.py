@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.config.settings import TicketingConfig
+from app.console.ticket_updates import resolution_code
 from app.domain.alert import Alert
 from app.domain.errors import DomainError
 from app.domain.incident import Incident
@@ -127,6 +128,26 @@ class TicketDesk:
             )
         return link, True
 
+    def automatic(self, incidents: Sequence[Incident], now: datetime) -> list[TicketLink]:
+        """Queue tickets for new incidents of the severities a system creates by itself
+        (`auto_create`); each incident once, whatever the polls."""
+        if not any(entry.settings.auto_create for entry in self.systems):
+            return []
+        queued = []
+        for incident in incidents:
+            if incident.id is None or not incident.state.active or incident.ticket:
+                continue
+            try:
+                entry = self.system_for(incident.customer)
+            except NoTicketingSystem:
+                continue
+            if incident.severity not in entry.settings.auto_create:
+                continue
+            link, fresh = self.request(incident.id, now)
+            if fresh:
+                queued.append(link)
+        return queued
+
     def link(self, incident_id: int) -> TicketLink | None:
         with self.database.read() as session:
             links = TicketRepository(session).for_incident(incident_id)
@@ -217,9 +238,11 @@ class TicketDesk:
                 ),
             )
         elif item.op is OutboxOp.RESOLVE:
-            client.resolve(link.remote_id, str(payload["code"]), str(payload["notes"]))
+            code = resolution_code(client.kind, str(payload["code"]))
+            client.resolve(link.remote_id, code, str(payload["notes"]))
         else:
-            client.close(link.remote_id, str(payload["code"]), str(payload["notes"]))
+            code = resolution_code(client.kind, str(payload["code"]))
+            client.close(link.remote_id, code, str(payload["notes"]))
         self._mark_delivered(item, now)
         return "delivered"
 

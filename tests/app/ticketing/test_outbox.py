@@ -206,3 +206,62 @@ def test_servicenow_gets_one_incident_per_incident_from_two_desks(
     finally:
         first.shutdown()
         second.shutdown()
+
+
+def adf_text(node: Any) -> str:
+    if isinstance(node, dict):
+        own = node.get("text", "") if node.get("type") == "text" else ""
+        return own + "".join(adf_text(child) for child in node.get("content", []))
+    return str(node) if isinstance(node, str) else ""
+
+
+def test_escalations_severity_resolve_and_close_follow_the_create_in_order(
+    console: Console, jira: JiraFake, t0: datetime
+) -> None:
+    from app.domain.severity import Severity
+
+    incident_id = only_incident(console)
+    console.request_ticket(incident_id, t0)
+    # queued behind the create while it is still unsent: they go after it, in order
+    console.escalate(incident_id, t0 + timedelta(minutes=1), "DBA needed")
+    console.change_severity(incident_id, Severity.P1, t0 + timedelta(minutes=2), "checkout down")
+    for minute in range(3, 8):  # one head per incident per pass
+        console.deliver_tickets(t0 + timedelta(minutes=minute))
+    (issue,) = jira.issues.values()
+    comments = [adf_text(c) for c in issue.comments]
+    assert any("escalated L1 \u2192 L2 by alice: DBA needed" in c for c in comments), comments
+    assert any("severity changed to P1 by alice: checkout down" in c for c in comments), comments
+    assert issue.fields["priority"]["name"] == "Highest"
+    console.resolve(incident_id, t0 + timedelta(minutes=9), "pool resized")
+    console.close(incident_id, t0 + timedelta(minutes=10), "connection leak in the orders app")
+    for minute in range(11, 15):
+        console.deliver_tickets(t0 + timedelta(minutes=minute))
+    assert console.outbox() == []
+    assert issue.resolution == "Done"
+    assert issue.status in ("Resolved", "Closed")
+    assert any(
+        "Root cause: connection leak in the orders app" in adf_text(c) for c in issue.comments
+    )
+
+
+def test_auto_create_queues_a_ticket_for_new_incidents_of_its_severities(
+    db_url: str, jira: JiraFake, t0: datetime
+) -> None:
+    from dataclasses import replace
+
+    from app.domain.severity import Severity
+
+    entry = jira_entry(jira)
+    entry = replace(entry, settings=replace(entry.settings, auto_create=frozenset({Severity.P2})))
+    console = console_for(db_url, [entry], t0)
+    try:
+        incident_id = only_incident(console)
+        assert console.incident(incident_id).severity is Severity.P2
+        (waiting,) = console.outbox()
+        assert waiting.op.value == "create"
+        console.poll_once(t0 + timedelta(seconds=30))  # another poll queues nothing more
+        console.deliver_tickets(t0 + timedelta(seconds=31))
+        assert len(jira.issues) == 1
+        assert console.outbox() == []
+    finally:
+        console.shutdown()
