@@ -27,6 +27,7 @@ from app.secrets import entry as secret_entry
 from app.store import StoreError
 
 EXIT_USAGE = 2
+TICKET_SYNC_EVERY = timedelta(minutes=1)  # how often `poll` brings ticket changes back
 
 
 class WindowUnavailable(Exception):
@@ -253,12 +254,16 @@ def _poll(console: Any, args: argparse.Namespace) -> int:
     if args.once:
         _print_poll(console.poll_once(_now()), args.json)
         return 0
+    synced: datetime | None = None
     while True:
         changes = console.poll_due(_now())
         if changes is not None:
             _print_poll(changes, args.json)
         if console.config.ticketing:
             console.deliver_tickets(_now())  # the outbox goes out from the poll loop too
+            if synced is None or _now() - synced >= TICKET_SYNC_EVERY:
+                synced = _now()
+                console.sync_tickets(synced)
         due = console.next_poll_at()
         wait = (due - _now()).total_seconds() if due is not None else 0.0
         time.sleep(min(max(wait, 0.2), 5.0))

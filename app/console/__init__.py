@@ -34,6 +34,7 @@ from app.console.remediation import (
 )
 from app.console.runbook_queries import ChartData, chart_data
 from app.console.ticket_desk import Delivery, NoTicketingSystem, TicketDesk
+from app.console.ticket_sync import RemoteChange
 from app.console.ticket_updates import queue_ticket_writes
 from app.domain.action_run import ActionRun
 from app.domain.alert import Alert
@@ -554,6 +555,40 @@ class Console:
     def deliver_tickets(self, now: datetime, *, incident_id: int | None = None) -> Delivery:
         """Send what the outbox holds that is due (in order per incident)."""
         return self.tickets.deliver(now, incident_id=incident_id)
+
+    def sync_tickets(self, now: datetime) -> list[Incident]:
+        """Bring assignee, priority and state changes made in the tickets back, each as a
+        timeline event by `ticket <KEY>` (never sent back to the ticket)."""
+        changed = []
+        for change in self.tickets.remote_changes(now):
+            stored = self._apply_remote(change, now)
+            if stored is not None:
+                changed.append(stored)
+        return changed
+
+    def _apply_remote(self, change: RemoteChange, now: datetime) -> Incident | None:
+        remote, actor = change.remote, change.actor
+        with self.database.write() as session:
+            repository = IncidentRepository(session)
+            before = repository.get(change.link.incident_id)
+            after = before
+            try:
+                if change.assignee:
+                    after = after.assign(change.assignee, actor, now, f"assigned in {remote.key}")
+                if change.severity and after.state.active:
+                    contract = self.policies.contract_for(after.customer, self.catalog)
+                    reason = f"priority set to {remote.priority} in {remote.key}"
+                    after = after.change_severity(change.severity, contract, actor, now, reason)
+                if change.state:
+                    words = change.state.replace("_", " ")
+                    after = after.add_note(
+                        actor, now, f"{remote.key} is now {words} ({remote.status})"
+                    )
+            except DomainError as error:
+                log.info("ticket %s change not applied to %s: %s", remote.key, before.key, error)
+            stored = repository.save(before, after, now) if after is not before else None
+            self.tickets.remember(session, change)
+        return stored
 
     def ticket_link(self, incident_id: int) -> TicketLink | None:
         return self.tickets.link(incident_id)

@@ -20,11 +20,14 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.config.settings import TicketingConfig
+from app.console.ticket_sync import RemoteChange, remote_change
 from app.console.ticket_updates import resolution_code
 from app.domain.alert import Alert
 from app.domain.errors import DomainError
@@ -46,6 +49,8 @@ from app.ticketing.base import (
 
 log = logging.getLogger(__name__)
 
+SYNC_FIRST_LOOK = timedelta(days=1)  # how far back the first sync after a start looks
+SYNC_MARGIN = timedelta(minutes=1)  # the systems' clocks are not ours, and second-precise
 CREATE_LAG = timedelta(minutes=2)  # how long a search may lag behind a create it should show
 BACKOFF_FIRST = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(minutes=10)
@@ -88,6 +93,7 @@ class TicketDesk:
         self._clients: dict[str, TicketingClient] = {}
         self._actor = actor
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._synced: dict[str, datetime] = {}
 
     # ------------------------------------------------------------------ routing
 
@@ -147,6 +153,51 @@ class TicketDesk:
             if fresh:
                 queued.append(link)
         return queued
+
+    def remote_changes(self, now: datetime) -> list[RemoteChange]:
+        """What changed in the tickets of open incidents since the last look, per system;
+        a system that cannot be reached is logged and asked again next time."""
+        with self.database.read() as session:
+            links = TicketRepository(session).of_open_incidents()
+            incidents = {
+                i.id: i
+                for i in IncidentRepository(session).by_ids({link.incident_id for link in links})
+            }
+        changes: list[RemoteChange] = []
+        for entry in self.systems:
+            mine = {k.remote_id: k for k in links if k.system == entry.name and k.remote_id}
+            if not mine:
+                continue
+            since = self._synced.get(entry.name, now - SYNC_FIRST_LOOK) - SYNC_MARGIN
+            try:
+                found = self._client(entry).updated_since(list(mine), since)
+            except TicketingError as error:
+                log.warning("ticket sync with %s failed: %s", entry.name, error)
+                continue
+            self._synced[entry.name] = now
+            for remote in found:
+                link = mine.get(remote.id)
+                incident = incidents.get(link.incident_id) if link else None
+                if link is None or incident is None:
+                    continue
+                change = remote_change(
+                    link, remote, incident, entry.kind, entry.settings.priorities
+                )
+                changes.append(change)
+        return changes
+
+    def remember(self, session: Session, change: RemoteChange) -> None:
+        """Store what the ticket says now, so the next look compares against it."""
+        remote = change.remote
+        TicketRepository(session).confirm(
+            replace(
+                change.link,
+                state=remote.state.value,
+                assignee=remote.assignee,
+                priority=remote.priority,
+                remote_updated_at=remote.updated_at,
+            )
+        )
 
     def link(self, incident_id: int) -> TicketLink | None:
         with self.database.read() as session:

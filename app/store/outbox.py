@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.domain.incident import OPEN_STATES
 from app.domain.outbox import OutboxItem, OutboxOp, OutboxStatus, TicketLink
-from app.store.tables import OutboxRow, TicketRow
+from app.store.tables import IncidentRow, OutboxRow, TicketRow
+
+_OPEN = sorted(state.value for state in OPEN_STATES)
 
 
 class TicketRepository:
@@ -57,14 +59,12 @@ class TicketRepository:
             )
         )
 
-    def open_links(self, incident_ids: Iterable[int]) -> list[TicketLink]:
-        ids = list(incident_ids)
-        if not ids:
-            return []
+    def of_open_incidents(self) -> list[TicketLink]:
+        """Created tickets whose incident is still open: the ones sync back watches."""
         rows = self.session.scalars(
-            select(TicketRow).where(
-                TicketRow.incident_id.in_(ids), TicketRow.remote_id.is_not(None)
-            )
+            select(TicketRow)
+            .join(IncidentRow, IncidentRow.id == TicketRow.incident_id)
+            .where(TicketRow.remote_id.is_not(None), IncidentRow.state.in_(_OPEN))
         )
         return [_link(row) for row in rows]
 

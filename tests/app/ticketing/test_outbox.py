@@ -265,3 +265,29 @@ def test_auto_create_queues_a_ticket_for_new_incidents_of_its_severities(
         assert console.outbox() == []
     finally:
         console.shutdown()
+
+
+def test_changes_made_in_the_ticket_come_back_once_and_are_not_echoed(
+    console: Console, jira: JiraFake, t0: datetime
+) -> None:
+    from app.domain.severity import Severity
+
+    incident_id = only_incident(console)
+    console.request_ticket(incident_id, t0)
+    console.deliver_tickets(t0)
+    (issue,) = jira.issues.values()
+    assert console.sync_tickets(t0 + timedelta(minutes=1)) == []  # nothing changed yet
+    # someone works the ticket in Jira: takes it, raises the priority, starts it
+    jira.advance(timedelta(minutes=5))
+    issue.fields["assignee"] = {"accountId": "5b10ac8d82e05b22cc7d4ef7"}
+    issue.fields["priority"] = {"name": "Highest"}
+    issue.status = "In Progress"
+    issue.updated = jira.now
+    (changed,) = console.sync_tickets(t0 + timedelta(minutes=6))
+    assert changed.owner == "Bob Ray"
+    assert changed.severity is Severity.P1
+    actors = {e.actor for e in changed.timeline[-3:]}
+    assert actors == {f"ticket {issue.key}"}
+    assert f"{issue.key} is now in progress (In Progress)" in changed.timeline[-1].note
+    assert console.outbox() == []  # nothing sent back to the ticket it came from
+    assert console.sync_tickets(t0 + timedelta(minutes=7)) == []  # and only once

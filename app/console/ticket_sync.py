@@ -1,0 +1,83 @@
+"""Changes made in a ticket come back: assignee, priority and state, each with a timeline event.
+
+The console asks each system for the tickets of open incidents updated since its last
+look (minus a minute: the systems' times are second-precise and their clocks are not
+ours). An assignee becomes the incident's owner; a priority maps back to a severity (the
+configured Jira names, or ServiceNow's priority number); a state change is noted in the
+timeline, not applied: resolving an incident whose alerts still fire is for a person to
+decide. Events written here carry the actor `ticket <KEY>`, and such events are never
+sent back to the ticket (no echo).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from app.domain.incident import Incident
+from app.domain.outbox import TicketLink
+from app.domain.severity import Severity
+from app.ticketing.base import RemoteTicket
+from app.ticketing.jira import DEFAULT_PRIORITIES
+
+TICKET_ACTOR = "ticket "
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteChange:
+    """What changed in one ticket since the console last looked."""
+
+    link: TicketLink
+    remote: RemoteTicket
+    assignee: str | None = None  # the new assignee, when it changed to someone
+    severity: Severity | None = None  # the severity its new priority means
+    state: str | None = None  # the new state, when it changed
+
+    @property
+    def actor(self) -> str:
+        return f"{TICKET_ACTOR}{self.remote.key}"
+
+    @property
+    def any(self) -> bool:
+        return bool(self.assignee or self.severity or self.state)
+
+
+def remote_change(
+    link: TicketLink,
+    remote: RemoteTicket,
+    incident: Incident,
+    kind: str,
+    priorities: Mapping[Severity, str],
+) -> RemoteChange:
+    assignee = remote.assignee if remote.assignee and remote.assignee != link.assignee else None
+    if assignee is not None and assignee == incident.owner:
+        assignee = None
+    severity = None
+    if remote.priority and remote.priority != link.priority:
+        mapped = severity_of(kind, remote.priority, priorities)
+        severity = mapped if mapped is not None and mapped != incident.severity else None
+    state = (
+        remote.state.value if link.state is not None and remote.state.value != link.state else None
+    )
+    return RemoteChange(link, remote, assignee, severity, state)
+
+
+def severity_of(kind: str, priority: str, priorities: Mapping[Severity, str]) -> Severity | None:
+    """A ticket's priority as a severity: Jira by the configured names, ServiceNow by its
+    number (1 Critical .. 5 Planning; 4 and 5 are both P4)."""
+    if kind == "jira":
+        names = {
+            name.lower(): severity for severity, name in (priorities or DEFAULT_PRIORITIES).items()
+        }
+        return names.get(priority.strip().lower())
+    found = re.match(r"\s*([1-5])", priority)
+    if found is None:
+        return None
+    return (Severity.P1, Severity.P2, Severity.P3, Severity.P4, Severity.P4)[
+        int(found.group(1)) - 1
+    ]
+
+
+def from_ticket(actor: str) -> bool:
+    return actor.startswith(TICKET_ACTOR)
