@@ -582,7 +582,7 @@ def _ticket(console: Any, args: argparse.Namespace) -> int:
 
 
 def _outbox(console: Any, args: argparse.Namespace) -> int:
-    return ticketing_commands.outbox(console, as_json=args.json)
+    return ticketing_commands.outbox(console, as_json=args.json, retry=args.retry)
 
 
 def _secrets(args: argparse.Namespace) -> int:

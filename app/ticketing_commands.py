@@ -97,7 +97,13 @@ def outbox_json(item: OutboxItem) -> dict[str, Any]:
     }
 
 
-def outbox(console: Any, *, as_json: bool) -> int:
+def outbox(console: Any, *, as_json: bool, retry: int | None = None) -> int:
+    if retry is not None:
+        if not console.retry_ticket_write(retry):
+            print(f"no ticket write {retry} waits for attention")
+            return 1
+        print(f"ticket write {retry} will be sent again")
+        return 0
     items = [outbox_json(item) for item in console.outbox()]
     if as_json:
         print(json.dumps(items))

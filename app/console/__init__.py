@@ -593,6 +593,10 @@ class Console:
     def ticket_link(self, incident_id: int) -> TicketLink | None:
         return self.tickets.link(incident_id)
 
+    def retry_ticket_write(self, item_id: int) -> bool:
+        """Release a ticket write that waits for attention; False if there is no such row."""
+        return self.tickets.retry(item_id)
+
     def outbox(self) -> list[OutboxItem]:
         """Ticket writes not yet delivered: pending, retrying and needing attention."""
         return self.tickets.waiting()

@@ -204,6 +204,17 @@ class TicketDesk:
             links = TicketRepository(session).for_incident(incident_id)
         return links[0] if links else None
 
+    def retry(self, item_id: int) -> bool:
+        """Send a row that waits for attention again (after the cause was fixed)."""
+        with self.database.write() as session:
+            outbox = OutboxRepository(session)
+            if not any(
+                i.id == item_id and i.status is OutboxStatus.ATTENTION for i in outbox.waiting()
+            ):
+                return False
+            outbox.release(item_id)
+        return True
+
     def waiting(self) -> list[OutboxItem]:
         with self.database.read() as session:
             return OutboxRepository(session).waiting()

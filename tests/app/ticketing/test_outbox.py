@@ -291,3 +291,30 @@ def test_changes_made_in_the_ticket_come_back_once_and_are_not_echoed(
     assert f"{issue.key} is now in progress (In Progress)" in changed.timeline[-1].note
     assert console.outbox() == []  # nothing sent back to the ticket it came from
     assert console.sync_tickets(t0 + timedelta(minutes=7)) == []  # and only once
+
+
+def test_a_comment_queued_before_a_failing_close_still_lands_in_order(
+    console: Console, jira: JiraFake, t0: datetime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """RELIABILITY 13, and a refused close released by an operator once fixed."""
+    incident_id = only_incident(console)
+    console.request_ticket(incident_id, t0)
+    console.deliver_tickets(t0)
+    console.add_note(incident_id, t0 + timedelta(minutes=1), "customer confirms recovery")
+    console.resolve(incident_id, t0 + timedelta(minutes=2), "fixed")
+    jira.fail("transition", 409, times=1)
+    for minute in range(3, 6):
+        console.deliver_tickets(t0 + timedelta(minutes=minute))
+    (issue,) = jira.issues.values()
+    assert any("customer confirms recovery" in adf_text(c) for c in issue.comments)
+    (held,) = console.outbox()
+    assert held.op.value == "resolve"
+    assert held.status is OutboxStatus.ATTENTION
+    assert held.last_error is not None
+    assert held.last_error.startswith("state conflict: ")
+    assert held.id is not None
+    assert outbox(console, as_json=False, retry=held.id) == 0
+    assert capsys.readouterr().out.strip() == f"ticket write {held.id} will be sent again"
+    console.deliver_tickets(t0 + timedelta(minutes=7))
+    assert console.outbox() == []
+    assert issue.resolution == "Done"
