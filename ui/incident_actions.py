@@ -20,6 +20,7 @@ from app.console import Console, IncidentConflict
 from app.domain.errors import DomainError
 from app.domain.incident import EscalationTier, EventKind, Incident
 from ui.severity_dialog import SeverityPrompt, dialog_severity_prompt
+from ui.tickets import TicketDelivery, TicketOutcome
 from ui.workers.actions import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,10 @@ CLOSE = ActionSpec("close", "Close", EventKind.CLOSED, "closed")
 FALSE_POSITIVE = ActionSpec(
     "false_positive", "False positive", EventKind.FALSE_POSITIVE, "marked as false positive"
 )
-# the ticket logged by hand in the customer's system (T): its key shows on the wall
+# the incident's ticket (T): created through the outbox when the config has `[[ticketing]]`
+# entries, else logged by hand in the customer's system; its key shows on the wall
 TICKET = ActionSpec("ticket", "Log ticket", EventKind.TICKETED, "ticket logged")
+CREATE_TICKET_LABEL = "Create ticket"
 ACTIONS = (ACKNOWLEDGE, ESCALATE, DEESCALATE, RESOLVE, CLOSE, FALSE_POSITIVE)
 # not a lifecycle step: its button sits by the severity pill, not in the row of ACTIONS
 CHANGE_SEVERITY = ActionSpec(
@@ -177,17 +180,22 @@ class IncidentActions(QObject):
         missing_steps: the titles of an incident's required runbook steps not done, from
             what is already loaded (the side panel's runbook view): escalating past them
             names them in the prompt and the note.
+        tickets: the ticket lane (T's creates and the delivery passes, one at a time); with
+            `[[ticketing]]` entries T creates the ticket through it, else T asks for a key
+            logged by hand.
 
     Signals:
         action_started(object, str): the incident and the action's name.
         action_finished(object, str): the updated Incident and what happened ("acknowledged").
         action_failed(object, str, object): the incident, the error in words, and the
             reloaded Incident when it was a conflict (else None).
+        ticket_reported(object): T's TicketOutcome (created, queued, or refused).
     """
 
     action_started = Signal(object, str)
     action_finished = Signal(object, str)
     action_failed = Signal(object, str, object)
+    ticket_reported = Signal(object)
 
     def __init__(
         self,
@@ -198,6 +206,7 @@ class IncidentActions(QObject):
         prompt: Prompt | None = None,
         severity_prompt: SeverityPrompt | None = None,
         missing_steps: MissingSteps | None = None,
+        tickets: TicketDelivery | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -207,7 +216,13 @@ class IncidentActions(QObject):
         self.prompt: Prompt = prompt or dialog_prompt(None)
         self.severity_prompt: SeverityPrompt = severity_prompt or dialog_severity_prompt(None)
         self.missing_steps: MissingSteps = missing_steps or _none_missing
+        self.tickets = tickets or TicketDelivery(console, runner, clock=clock, parent=self)
         self._in_flight: set[int] = set()
+
+    @property
+    def creates_tickets(self) -> bool:
+        """T creates the ticket in a ticketing system (else a key is logged by hand)."""
+        return self.tickets.enabled
 
     def busy(self, incident: Incident | None) -> bool:
         return incident is not None and incident.id in self._in_flight
@@ -282,7 +297,10 @@ class IncidentActions(QObject):
         )
 
     def log_ticket(self, incident: Incident) -> bool:
-        """Ask for the key of the ticket logged in the customer's system, then record it."""
+        """T: create the ticket when a ticketing system is configured; else ask for the
+        key of the ticket logged in the customer's system, then record it."""
+        if self.creates_tickets:
+            return self.create_ticket(incident)
         return self._ask_and_run(
             TICKET,
             incident,
@@ -290,6 +308,24 @@ class IncidentActions(QObject):
             True,
             done="ticket logged",
         )
+
+    def create_ticket(self, incident: Incident) -> bool:
+        """Queue the incident's create in the outbox and try it at once; the outcome (the
+        key, or why it waits) comes back as `ticket_reported`. A second T finds the
+        queued or confirmed create: one incident, one ticket."""
+        if not self._allowed(TICKET, incident):
+            return False
+        incident_id = incident.id
+        assert incident_id is not None
+        self._in_flight.add(incident_id)
+        self.action_started.emit(incident, TICKET.name)
+        self.tickets.create(
+            incident_id,
+            self.clock(),
+            on_result=lambda outcome: self._ticket_done(incident_id, outcome),
+            on_error=lambda error: self._failed(incident, error),
+        )
+        return True
 
     def change_severity(self, incident: Incident) -> bool:
         """Ask for P1..P4 and a reason, then override the severity (the engine's is kept in
@@ -410,6 +446,11 @@ class IncidentActions(QObject):
         self._in_flight.discard(incident_id)
         if isinstance(result, Incident):
             self.action_finished.emit(result, done)
+
+    def _ticket_done(self, incident_id: int, outcome: object) -> None:
+        self._in_flight.discard(incident_id)
+        if isinstance(outcome, TicketOutcome):
+            self.ticket_reported.emit(outcome)
 
     def _failed(self, incident: Incident, error: BaseException) -> None:
         if incident.id is not None:

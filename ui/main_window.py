@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, Signal
@@ -52,6 +53,7 @@ from ui.sound_player import SoundPlayer
 from ui.sounds_dialog import SoundsDialog
 from ui.status_bar import ConsoleStatusBar
 from ui.suppressed import SuppressedAlerts, SuppressedAlertsDialog
+from ui.tickets import OutboxIndicator, TicketDelivery, TicketOutboxDialog, TicketOutcome
 from ui.wall_flash import WallFlash
 from ui.wall_header import AllClear, WallHeader
 from ui.wall_model import Column, IncidentTableModel
@@ -122,7 +124,8 @@ class MainWindow(QMainWindow):
     frame for a new P1 or a breach. Keys (README, "The wall"): J/K (and the arrows) move
     the selection; A acknowledges, E escalates, R resolves, F9 opens the sounds; in
     operator mode S changes the severity, W pauses or resumes the SLA clocks, F marks a
-    false positive, T logs a ticket, / searches, Esc clears, F11 asks for the wall. The
+    false positive, T creates the ticket (with `[[ticketing]]` entries: through the
+    outbox, delivered again every 15 s; else a key logged by hand), / searches, Esc clears, F11 asks for the wall. The
     filter and sort are the model's (Python-side); the header's counts, crossings and
     sounds always cover the whole wall. The SLA cells, the header's counts and the side panel read every clock
     through `console.clock` (the customer's contract, the policies' at-risk marks). Both
@@ -153,6 +156,10 @@ class MainWindow(QMainWindow):
         sound_player, sound_alerts, sounds_dialog: the sounds, their policy, their dialog.
         sounds_enabled: False while another window of this process plays them, or in a
             screenshot (`audible=False`).
+        ticket_delivery: the ticket lane: T's creates and the 15 s delivery pass (operator
+            mode with `[[ticketing]]` entries only).
+        outbox_indicator, ticket_outbox_dialog: "3 ticket updates pending" in the status
+            bar, and the outbox's rows once opened.
 
     Signals:
         first_painted(): the window painted for the first time (startup benchmark).
@@ -259,6 +266,13 @@ class MainWindow(QMainWindow):
         self.table.sla_timer.timeout.connect(self.tick)
         self.notifier.incident_clicked.connect(self.select_incident)
         self.notifier.stack.bottom_offset = self._toast_bottom
+        self.incident_actions.ticket_reported.connect(self._on_ticket_reported)
+        self.ticket_delivery.wall_changed.connect(self._on_tickets_delivered)
+        self.ticket_delivery.outbox_changed.connect(self._on_outbox_changed)
+        self.ticket_delivery.pass_failed.connect(
+            lambda error: self.show_error(f"ticket delivery failed: {error}")
+        )
+        self.outbox_indicator.clicked.connect(self.show_ticket_outbox)
 
     def _build_sounds(self, player: SoundPlayer | None, audible: bool) -> None:
         sounds = self.console.config.sounds
@@ -313,6 +327,9 @@ class MainWindow(QMainWindow):
         """The recent notifications and the sounds sit before "last poll", which stays at
         the far right."""
         self.status.removeWidget(self.status.last_poll_label)
+        self.outbox_indicator = OutboxIndicator(clock=self.clock)
+        self.ticket_outbox_dialog: TicketOutboxDialog | None = None
+        self.status.addPermanentWidget(self.outbox_indicator)
         self.status.addPermanentWidget(self.sounds_button)
         self.status.addPermanentWidget(self.notifier.history_button)
         self.status.addPermanentWidget(self.status.last_poll_label)
@@ -449,6 +466,9 @@ class MainWindow(QMainWindow):
         self.suppressed.refresh()
         if self.rotation is not None and not self.rotation.timer.isActive():
             self.rotation.start()
+        # one desk delivers tickets, from its first wall on; the wall display only watches
+        if not self.wall_mode and not self.ticket_delivery.timer.isActive():
+            self.ticket_delivery.start()
 
     def _fit_columns_once_filled(self) -> None:
         """Size columns to the first rows seen (a new database starts empty); later polls
@@ -518,6 +538,58 @@ class MainWindow(QMainWindow):
         # the last count stays: it is older, not wrong; the tooltip says why it did not move
         known = len(self.suppressed.alerts) if self.suppressed.known else None
         self.status.set_suppressed(known, message)
+
+    # ------------------------------------------------------------------ tickets
+
+    @property
+    def ticket_delivery(self) -> TicketDelivery:
+        """The ticket lane (the incident actions' own: T's creates share it)."""
+        return self.incident_actions.tickets
+
+    def show_ticket_outbox(self) -> TicketOutboxDialog:
+        """Open (or raise) the ticket writes not yet delivered; it follows every pass."""
+        dialog = self.ticket_outbox_dialog
+        if dialog is None:
+            dialog = TicketOutboxDialog(self, clock=self.clock)
+            dialog.incident_chosen.connect(self.select_incident)
+            self.ticket_outbox_dialog = dialog
+        dialog.set_items(self.ticket_delivery.items)
+        present(dialog)
+        return dialog
+
+    def _on_ticket_reported(self, outcome: object) -> None:
+        """T's create: the key (copied when it was there already), or why it waits."""
+        if not isinstance(outcome, TicketOutcome):
+            return
+        incident = outcome.incident
+        self.model.upsert(incident)
+        message = f"{incident.key}: {outcome.words()}"
+        if outcome.already and outcome.key:
+            clipboard = QGuiApplication.clipboard()
+            if clipboard is not None:
+                clipboard.setText(outcome.key)
+            message += " (copied)"
+        if outcome.attention:
+            self.status.show_error(message)
+        else:
+            self.status.show_info(message)
+        self._refresh_wall()
+        self.ticket_delivery.deliver_now()  # the rest that is due, and the outbox's count
+
+    def _on_tickets_delivered(self, changes: object) -> None:
+        """A pass confirmed creates: the keys are on the incidents (a wall change set, not
+        a poll: the last-poll time stays)."""
+        if isinstance(changes, ChangeSet):
+            self.apply_changes(replace(changes, at=None))
+
+    def _on_outbox_changed(self, items: object) -> None:
+        if not isinstance(items, list):
+            return
+        self.outbox_indicator.set_items(items)
+        if self.side_panel is not None:
+            self.side_panel.set_outbox(items)
+        if self.ticket_outbox_dialog is not None:
+            self.ticket_outbox_dialog.set_items(items)
 
     # ------------------------------------------------------------------ actions
 
@@ -810,6 +882,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the clock and wait for running actions and loads (the window owns them)."""
         self.table.sla_timer.stop()
+        self.ticket_delivery.stop()
         if self.rotation is not None:
             self.rotation.stop_rotating()
         self.sound_player.stop()

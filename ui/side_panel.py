@@ -21,12 +21,14 @@ from PySide6.QtWidgets import (
 from app.console import Console, RunbookView
 from app.domain.alert import Alert
 from app.domain.incident import Incident
+from app.domain.outbox import OutboxItem, OutboxOp
 from ui import theme
 from ui.alert_list import AlertList
 from ui.delegates import sla_text_colour
 from ui.incident_actions import (
     ACTIONS,
     CHANGE_SEVERITY,
+    CREATE_TICKET_LABEL,
     CUSTOMER_UPDATE,
     DEESCALATE,
     PAUSE,
@@ -49,6 +51,7 @@ from ui.incident_header import (
 from ui.local_time import day_and_time, hm
 from ui.runbook_panel import RunbookPanel
 from ui.sla_clock import SlaLook, read_sla
+from ui.tickets import TicketOutcome, queued_words
 from ui.timeline import TimelineTable
 from ui.workers.actions import TaskRunner
 
@@ -137,10 +140,13 @@ class IncidentPanel(QWidget):
         self._alerts_of: tuple[int, int] | None = None  # (id, version) the alerts belong to
         self._values: dict[str, QLabel] = {}
         self.buttons: dict[str, QPushButton] = {}
+        # incident id -> its waiting create, in words (the Ticket line until the key comes)
+        self._queued_tickets: dict[int, OutboxItem] = {}
         self._build()
         actions.action_started.connect(self._on_action_started)
         actions.action_finished.connect(self._on_action_finished)
         actions.action_failed.connect(self._on_action_failed)
+        actions.ticket_reported.connect(self._on_ticket_reported)
         self.show_incident(None)
 
     # ------------------------------------------------------------------ layout
@@ -227,20 +233,32 @@ class IncidentPanel(QWidget):
                     "Record what the customer was told; the countdown starts again",
                 )
                 form.addRow(f"{label}:", self._update_row)
-            elif name == "ticket":  # until a ticketing system is set up, logged by hand
-                row = self._value_with_button(
-                    value,
-                    TICKET,
-                    f"Record the key of the ticket logged in the customer's system "
-                    f"({ACTION_KEYS[TICKET.name]})",
-                )
-                form.addRow(f"{label}:", row)
+            elif name == "ticket":
+                form.addRow(f"{label}:", self._ticket_row(value))
             else:
                 form.addRow(f"{label}:", value)
         form.setRowVisible(self._values["waiting"], False)  # shown only while paused
         form.setRowVisible(self._update_row, False)  # only when the contract owes updates
         self._form = form
         return form
+
+    def _ticket_row(self, value: QLabel) -> QHBoxLayout:
+        """Created through the outbox with a ticketing system; else logged by hand."""
+        key = ACTION_KEYS[TICKET.name]
+        if not self.incident_actions.creates_tickets:
+            return self._value_with_button(
+                value,
+                TICKET,
+                f"Record the key of the ticket logged in the customer's system ({key})",
+            )
+        row = self._value_with_button(
+            value,
+            TICKET,
+            f"{CREATE_TICKET_LABEL} in the customer's ticketing system ({key}); while the"
+            " system is down it waits in the outbox and is retried",
+        )
+        self.buttons[TICKET.name].setText(CREATE_TICKET_LABEL)  # no question asked
+        return row
 
     def _value_with_button(self, value: QLabel, spec: ActionSpec, tooltip: str) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -338,7 +356,7 @@ class IncidentPanel(QWidget):
         values["state"].setText(incident.state.value.replace("_", " "))
         values["tier"].setText(incident.tier.value)
         values["owner"].setText(incident.owner or "nobody yet")
-        values["ticket"].setText(incident.ticket or "\u2014")
+        self._show_ticket(incident)
         values["detected"].setText(day_and_time(incident.detected_at, now))
         paused = incident.paused_since is not None
         values["response_due"].setText(
@@ -358,6 +376,25 @@ class IncidentPanel(QWidget):
         key = (incident.id or 0, incident.version)
         if incident.id is not None and key != self._alerts_of:
             self._load_alerts(incident.id, key)
+
+    def _show_ticket(self, incident: Incident) -> None:
+        """The key; while the create waits in the outbox, why (the full words on hover)."""
+        value = self._values["ticket"]
+        waiting = self._queued_tickets.get(incident.id or 0)
+        if incident.ticket or waiting is None:
+            value.setText(incident.ticket or "\u2014")
+            value.setToolTip("")
+            return
+        value.setText(queued_words(waiting))
+        value.setToolTip(waiting.last_error or "")
+
+    def set_outbox(self, items: Sequence[OutboxItem]) -> None:
+        """The outbox after a delivery pass: the Ticket line says why a create waits."""
+        self._queued_tickets = {
+            item.incident_id: item for item in items if item.op is OutboxOp.CREATE
+        }
+        if self.incident is not None:
+            self._show_ticket(self.incident)
 
     def _show_known_issue(self, incident: Incident) -> None:
         box = self.known_issue_box
@@ -521,6 +558,23 @@ class IncidentPanel(QWidget):
         if self._is_shown(incident) and isinstance(incident, Incident):
             self.clear_error()
             self.show_incident(incident)
+
+    def _on_ticket_reported(self, outcome: object) -> None:
+        if not isinstance(outcome, TicketOutcome) or outcome.incident.id is None:
+            return
+        incident_id = outcome.incident.id
+        if outcome.waiting is not None:
+            self._queued_tickets[incident_id] = outcome.waiting
+        else:
+            self._queued_tickets.pop(incident_id, None)
+        if not self._is_shown(outcome.incident):
+            return
+        self.show_incident(outcome.incident)
+        self._update_buttons()
+        if outcome.attention:
+            self.show_error(f"{outcome.incident.key}: {outcome.words()}")
+        else:
+            self.clear_error()
 
     def _on_action_failed(self, incident: object, message: str, current: object) -> None:
         if not self._is_shown(incident):
