@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 SYNC_FIRST_LOOK = timedelta(days=1)  # how far back the first sync after a start looks
 SYNC_MARGIN = timedelta(minutes=1)  # the systems' clocks are not ours, and second-precise
 CREATE_LAG = timedelta(minutes=2)  # how long a search may lag behind a create it should show
+# a delivery holds its row for this many call timeouts (a create and its property, with
+# room to spare); a desk that died mid-call frees the row when that runs out
+LEASE_CALLS = 3
 BACKOFF_FIRST = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(minutes=10)
 RETRY_AFTER_CAP = timedelta(hours=1)
@@ -241,6 +244,10 @@ class TicketDesk:
         entry = next((s for s in self.systems if s.name == item.system), None)
         if entry is None:
             return self._attention(item, f"no [[ticketing]] entry named {item.system!r}", "config")
+        lease = timedelta(seconds=LEASE_CALLS * entry.settings.timeout)
+        with self.database.write() as session:
+            if not OutboxRepository(session).claim(item.id, now, lease):
+                return "retrying"  # another thread or desk is delivering it right now
         try:
             client = self._client(entry)
             if item.op is OutboxOp.CREATE:
@@ -363,7 +370,10 @@ class TicketDesk:
             wait = min(timedelta(seconds=error.retry_after), RETRY_AFTER_CAP)
         else:
             wait = backoff(item.attempts, self._rng)
-        self._later(item, now + wait, str(error), error.kind.value)
+        # a create's attempt was counted when it was sent
+        self._later(
+            item, now + wait, str(error), error.kind.value, count=item.op is not OutboxOp.CREATE
+        )
         return "retrying"
 
     def _later(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -111,6 +111,21 @@ class OutboxRepository:
             .order_by(OutboxRow.id)
         )
         return [_item(row) for row in self.session.scalars(query)]
+
+    def claim(self, item_id: int, now: datetime, lease: timedelta) -> bool:
+        """Take a due row for one delivery (a lease until `now + lease`): of two threads or
+        desks delivering at once, only one gets it; a desk that dies mid-call lets the lease
+        run out and another takes the row over."""
+        result = self.session.execute(
+            update(OutboxRow)
+            .where(
+                OutboxRow.id == item_id,
+                OutboxRow.status == OutboxStatus.PENDING.value,
+                or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= now),
+            )
+            .values(next_attempt_at=now + lease)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
 
     def attempted(self, item_id: int, at: datetime) -> None:
         """Committed before a create goes out: after a crash, its outcome is unknown."""

@@ -318,3 +318,27 @@ def test_a_comment_queued_before_a_failing_close_still_lands_in_order(
     console.deliver_tickets(t0 + timedelta(minutes=7))
     assert console.outbox() == []
     assert issue.resolution == "Done"
+
+
+def test_a_row_another_desk_is_delivering_is_left_alone_until_its_lease_runs_out(
+    db_url: str, jira: JiraFake, t0: datetime
+) -> None:
+    from app.store.outbox import OutboxRepository
+
+    first = console_for(db_url, [jira_entry(jira)], t0)
+    second = console_for(db_url, [jira_entry(jira)], t0)
+    try:
+        incident_id = only_incident(first)
+        first.request_ticket(incident_id, t0)
+        (row,) = first.outbox()
+        assert row.id is not None
+        with first.database.write() as session:  # the first desk is mid-call on it
+            assert OutboxRepository(session).claim(row.id, t0, timedelta(seconds=15))
+        assert second.deliver_tickets(t0 + timedelta(seconds=5)).delivered == []
+        assert jira.calls("create") == []
+        # the first desk died: after its lease the second takes over (one create in all)
+        assert second.deliver_tickets(t0 + timedelta(seconds=16)).delivered
+        assert len(jira.calls("create")) == 1
+    finally:
+        first.shutdown()
+        second.shutdown()

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -55,6 +56,7 @@ def test_a_create_killed_after_the_post_is_found_again_not_duplicated(
     config.write_text(
         f'[[ticketing]]\nname = "jira-ops"\nkind = "jira"\n'
         f'url = "http://127.0.0.1:{httpserver.port}"\nproject = "OPS"\nuser = "{EMAIL}"\n'
+        "timeout = 1\n"  # the dead process's lease on the row is 3 timeouts: 3 s
     )
     env = {**os.environ, "NOC_SECRET_JIRA_OPS": TOKEN}
     args = ["--config", str(config), "--db", db_url, "ticket", "create", incident.key]
@@ -64,6 +66,7 @@ def test_a_create_killed_after_the_post_is_found_again_not_duplicated(
     assert first.returncode == -signal.SIGKILL
     assert len(fake.issues) == 1  # Jira has it; the console never heard back
     fake.after_create = None
+    time.sleep(3.2)  # the killed process's lease on the row runs out
     second = run(args, env)
     out, err = second.communicate(timeout=60)
     assert second.returncode == 0, err
