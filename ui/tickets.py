@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 DELIVERY_MS = 15_000  # how often the window sends what the outbox holds that is due
+SYNC_EVERY_PASSES = 4  # ticket changes come back every fourth pass: once a minute
 ERROR_CHARS = 160  # a server's words beyond this go to the tooltip, not the side panel's line
 COLUMNS = ("Incident", "System", "Op", "Status", "Attempts", "Next attempt", "Last error")
 _ID_ROLE = int(Qt.ItemDataRole.UserRole)
@@ -240,6 +241,7 @@ class TicketDelivery(QObject):
         self.timer.timeout.connect(self.deliver_now)
         self._queue: deque[_Job] = deque()
         self._busy = False
+        self._passes = 0
 
     @property
     def busy(self) -> bool:
@@ -271,15 +273,21 @@ class TicketDelivery(QObject):
         )
 
     def deliver_now(self) -> bool:
-        """One pass over what is due; skipped (False) while a ticket call runs or waits."""
+        """One pass over what is due, and every fourth the tickets' own changes; skipped
+        (False) while a ticket call runs or waits."""
         if not self.enabled or self.busy:
             return False
         now, console = self.clock(), self.console
 
+        sync = self._passes % SYNC_EVERY_PASSES == 0
+        self._passes += 1
+
         def deliver() -> tuple[Any, Any, list[OutboxItem]]:
             report = console.deliver_tickets(now)
-            # the new keys are on the incidents: the wall's change set brings them
-            changes = console.refresh(now) if report.delivered else None
+            # changes made in the tickets come back every few passes (a minute)
+            synced = console.sync_tickets(now) if sync else []
+            # the new keys and owners are on the incidents: the wall's change set brings them
+            changes = console.refresh(now) if report.delivered or synced else None
             return report, changes, console.outbox()
 
         self._submit(_Job("deliver tickets", deliver, self._passed, self._failed))

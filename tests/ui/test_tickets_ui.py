@@ -307,3 +307,22 @@ def test_without_ticketing_t_still_asks_for_a_key(
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=10_000)
     assert prompts.asked[-1][0] == f"Log ticket {target.key}"
     assert polled_console.incident(target.id or 0).ticket == "OPS-4711"
+
+
+def test_an_assignee_set_in_jira_comes_back_to_the_wall(
+    qtbot, window: MainWindow, jira: JiraFake, console: Console, clock: Clock
+) -> None:
+    target = selected(window)
+    press_t(qtbot, window)
+    (issue,) = jira.issues.values()
+    jira.advance(timedelta(minutes=5))
+    issue.fields["assignee"] = {"accountId": "5b10ac8d82e05b22cc7d4ef7"}  # Bob Ray takes it
+    issue.updated = jira.now
+    window.ticket_delivery._passes = 0  # the next pass is a sync pass
+    assert window.ticket_delivery.deliver_now()
+    idle(qtbot, window)
+    assert target.id is not None
+    row = window.model.row_of(target.id)
+    assert row is not None
+    assert window.model.index(row, Column.OWNER).data() == "Bob Ray"
+    assert console.incident(target.id).timeline[-1].actor == f"ticket {issue.key}"
