@@ -16,17 +16,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from pytest_httpserver import HTTPServer
 
-from app.config import Config
-from app.config.policies import load_policies
-from app.config.settings import TicketingConfig
-from app.config.ticketing import TicketingOptions
 from app.console import Console
 from app.domain.incident import EventKind, Incident
 from app.domain.outbox import OutboxItem, OutboxOp, OutboxStatus
-from app.sources.demo import load_demo_estate
-from app.store import Database
-from tests.helpers.jira_fake import EMAIL, TOKEN, JiraFake
-from tests.helpers.sources import ScriptedSource, make_alert
+from tests.helpers.jira_fake import TOKEN, JiraFake
+from tests.helpers.ticketing import jira_entry, ticketing_console
 from tests.helpers.ui_operator import Clock, Prompts, panel_of
 from ui.incident_actions import TICKET
 from ui.main_window import MainWindow
@@ -41,32 +35,6 @@ from ui.tickets import (
 from ui.wall_model import Column
 
 
-def jira_entry(fake: JiraFake, *customers: str) -> TicketingConfig:
-    return TicketingConfig(
-        name="jira-ops",
-        kind="jira",
-        url=fake.url.replace("localhost", "127.0.0.1"),
-        settings=TicketingOptions(
-            project="OPS", api=3, user=EMAIL, timeout=5.0, customers=tuple(customers)
-        ),
-    )
-
-
-def open_console(db_url: str, entries: tuple[TicketingConfig, ...], t0: datetime) -> Console:
-    source = ScriptedSource()
-    source.set([make_alert(alertname="HighLatency", service="acme-api", starts_at=t0)])
-    console = Console(
-        Config(ticketing=entries),
-        Database(db_url),
-        catalog=load_demo_estate(),
-        policies=load_policies(),
-        sources=[source],
-        operator="alice",
-    )
-    console.poll_once(t0)
-    return console
-
-
 @pytest.fixture
 def jira(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> JiraFake:
     monkeypatch.setenv("NOC_SECRET_JIRA_OPS", TOKEN)
@@ -75,7 +43,7 @@ def jira(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> JiraFake:
 
 @pytest.fixture
 def console(db_url: str, jira: JiraFake, t0: datetime) -> Iterator[Console]:
-    made = open_console(db_url, (jira_entry(jira),), t0)
+    made = ticketing_console(db_url, (jira_entry(jira),), t0)
     yield made
     made.shutdown()
 
@@ -261,7 +229,7 @@ def test_a_refused_create_needs_attention_with_the_servers_words(
 def test_a_customer_no_entry_serves_is_an_inline_error(
     qtbot, make_window, db_url: str, jira: JiraFake, t0: datetime
 ) -> None:
-    console = open_console(db_url, (jira_entry(jira, "globex"),), t0)
+    console = ticketing_console(db_url, (jira_entry(jira, "globex"),), t0)
     try:
         window = make_window(console)
         idle(qtbot, window)

@@ -16,43 +16,15 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from app.config import Config
-from app.config.policies import load_policies
 from app.config.settings import TicketingConfig
 from app.config.ticketing import TicketingOptions
 from app.console import Console
 from app.domain.incident import EventKind
 from app.domain.outbox import OutboxStatus
-from app.sources.demo import load_demo_estate
-from app.store import Database
 from app.ticketing_commands import create, outbox
-from tests.helpers.jira_fake import EMAIL, TOKEN, JiraFake
+from tests.helpers.jira_fake import TOKEN, JiraFake
 from tests.helpers.servicenow_fake import PASSWORD, USER, ServiceNowFake
-from tests.helpers.sources import ScriptedSource, make_alert
-
-
-def jira_entry(fake: JiraFake) -> TicketingConfig:
-    return TicketingConfig(
-        name="jira-ops",
-        kind="jira",
-        url=fake.url.replace("localhost", "127.0.0.1"),
-        settings=TicketingOptions(project="OPS", api=3, user=EMAIL, timeout=5.0),
-    )
-
-
-def console_for(db_url: str, entries: list[TicketingConfig], t0: datetime) -> Console:
-    source = ScriptedSource()
-    source.set([make_alert(alertname="HighLatency", service="acme-api", starts_at=t0)])
-    console = Console(
-        Config(ticketing=tuple(entries)),
-        Database(db_url),
-        catalog=load_demo_estate(),
-        policies=load_policies(),
-        sources=[source],
-        operator="alice",
-    )
-    console.poll_once(t0)
-    return console
+from tests.helpers.ticketing import jira_entry, ticketing_console
 
 
 @pytest.fixture
@@ -63,7 +35,7 @@ def jira(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> JiraFake:
 
 @pytest.fixture
 def console(db_url: str, jira: JiraFake, t0: datetime) -> Iterator[Console]:
-    made = console_for(db_url, [jira_entry(jira)], t0)
+    made = ticketing_console(db_url, [jira_entry(jira)], t0)
     yield made
     made.shutdown()
 
@@ -189,8 +161,8 @@ def test_servicenow_gets_one_incident_per_incident_from_two_desks(
         url=fake.url.replace("localhost", "127.0.0.1"),
         settings=TicketingOptions(user=USER, assignment_group=None, timeout=5.0),
     )
-    first = console_for(db_url, [entry], t0)
-    second = console_for(db_url, [entry], t0)
+    first = ticketing_console(db_url, [entry], t0)
+    second = ticketing_console(db_url, [entry], t0)
     try:
         incident_id = only_incident(first)
         first.request_ticket(incident_id, t0)
@@ -253,7 +225,7 @@ def test_auto_create_queues_a_ticket_for_new_incidents_of_its_severities(
 
     entry = jira_entry(jira)
     entry = replace(entry, settings=replace(entry.settings, auto_create=frozenset({Severity.P2})))
-    console = console_for(db_url, [entry], t0)
+    console = ticketing_console(db_url, [entry], t0)
     try:
         incident_id = only_incident(console)
         assert console.incident(incident_id).severity is Severity.P2
@@ -325,8 +297,8 @@ def test_a_row_another_desk_is_delivering_is_left_alone_until_its_lease_runs_out
 ) -> None:
     from app.store.outbox import OutboxRepository
 
-    first = console_for(db_url, [jira_entry(jira)], t0)
-    second = console_for(db_url, [jira_entry(jira)], t0)
+    first = ticketing_console(db_url, [jira_entry(jira)], t0)
+    second = ticketing_console(db_url, [jira_entry(jira)], t0)
     try:
         incident_id = only_incident(first)
         first.request_ticket(incident_id, t0)

@@ -1,0 +1,44 @@
+"""Consoles with a ticketing system for tests: a Jira entry on the contract fake, one alert."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from app.config import Config
+from app.config.policies import load_policies
+from app.config.settings import TicketingConfig
+from app.config.ticketing import TicketingOptions
+from app.console import Console
+from app.sources.demo import load_demo_estate
+from app.store import Database
+from tests.helpers.jira_fake import EMAIL, JiraFake
+from tests.helpers.sources import ScriptedSource, make_alert
+
+
+def jira_entry(fake: JiraFake, *customers: str) -> TicketingConfig:
+    """`jira-ops` (secret NOC_SECRET_JIRA_OPS) on the fake, Jira Cloud, project OPS."""
+    return TicketingConfig(
+        name="jira-ops",
+        kind="jira",
+        url=fake.url.replace("localhost", "127.0.0.1"),
+        settings=TicketingOptions(
+            project="OPS", api=3, user=EMAIL, timeout=5.0, customers=tuple(customers)
+        ),
+    )
+
+
+def ticketing_console(db_url: str, entries: Sequence[TicketingConfig], t0: datetime) -> Console:
+    """A console with these entries, polled once at `t0` with one acme-api alert."""
+    source = ScriptedSource()
+    source.set([make_alert(alertname="HighLatency", service="acme-api", starts_at=t0)])
+    console = Console(
+        Config(ticketing=tuple(entries)),
+        Database(db_url),
+        catalog=load_demo_estate(),
+        policies=load_policies(),
+        sources=[source],
+        operator="alice",
+    )
+    console.poll_once(t0)
+    return console
