@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app.console.ticket_updates import queue_ticket_writes
 from app.domain.alert import Alert
 from app.domain.catalog import Catalog
 from app.domain.health import SourceHealth, SourceStatus
@@ -29,6 +30,7 @@ from app.polling import PollSchedule
 from app.sources.base import RateLimited, Snapshot, Source, SourceError
 from app.store.alerts import AlertRepository, alert_row
 from app.store.incidents import IncidentRepository
+from app.store.outbox import TicketRepository
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +157,15 @@ def _write(session: Session, plan: IngestPlan, now: datetime) -> None:
     rows.extend(row(a, None) for a in (*plan.refreshed, *plan.suppressed))
     alerts_repo.resolve(plan.resolved_alert_ids, now)
     alerts_repo.upsert_firing(rows)
-    for before, after in plan.changed.values():
-        incidents_repo.save(before, after, now)
+    saved = [
+        (before, incidents_repo.save(before, after, now)) for before, after in plan.changed.values()
+    ]
+    # what the engine did (resolved when the alerts cleared, reopened, raised the severity)
+    # reaches the incident's ticket too, queued in this same transaction
+    ticketed = TicketRepository(session).linked({b.id for b, _ in saved if b.id is not None})
+    for before, stored in saved:
+        if before.id in ticketed:
+            queue_ticket_writes(session, before, stored, now)
 
 
 def health_after(

@@ -59,6 +59,15 @@ class TicketRepository:
             )
         )
 
+    def linked(self, incident_ids: set[int]) -> set[int]:
+        """Which of these incidents have a ticket (one query, for a poll's changed incidents)."""
+        if not incident_ids:
+            return set()
+        rows = self.session.scalars(
+            select(TicketRow.incident_id).where(TicketRow.incident_id.in_(sorted(incident_ids)))
+        )
+        return set(rows)
+
     def of_open_incidents(self) -> list[TicketLink]:
         """Created tickets whose incident is still open: the ones sync back watches."""
         rows = self.session.scalars(

@@ -314,3 +314,21 @@ def test_a_row_another_desk_is_delivering_is_left_alone_until_its_lease_runs_out
     finally:
         first.shutdown()
         second.shutdown()
+
+
+def test_when_the_alerts_clear_the_engine_resolves_the_ticket_too(
+    console: Console, jira: JiraFake, t0: datetime
+) -> None:
+    incident_id = only_incident(console)
+    console.request_ticket(incident_id, t0)
+    console.deliver_tickets(t0)
+    source = console.sources[0]
+    source.set([])  # type: ignore[attr-defined]
+    console.poll_once(t0 + timedelta(minutes=5))
+    assert console.incident(incident_id).state.value == "resolved"
+    (queued,) = console.outbox()
+    assert queued.op.value == "resolve"
+    console.deliver_tickets(t0 + timedelta(minutes=6))
+    (issue,) = jira.issues.values()
+    assert issue.resolution == "Done"
+    assert console.outbox() == []
