@@ -21,7 +21,7 @@ def jira_entry(fake: JiraFake, *customers: str) -> TicketingConfig:
     return TicketingConfig(
         name="jira-ops",
         kind="jira",
-        url=fake.url.replace("localhost", "127.0.0.1"),
+        url=fake.url,  # the session server's own address (localhost, v4 or v6)
         settings=TicketingOptions(
             project="OPS", api=3, user=EMAIL, timeout=5.0, customers=tuple(customers)
         ),

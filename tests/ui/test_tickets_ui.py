@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from pytest_httpserver import HTTPServer
 
@@ -67,7 +66,10 @@ def idle(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
 
 
 def press_t(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    qtbot.keyClick(window.table, Qt.Key.Key_T)
+    """What the T shortcut calls. The shortcut itself needs the window to be the active one,
+    which a long suite on the offscreen platform does not keep reliably (it is bound in
+    MainWindow._install_keys, and T's prompt path is tested with the key elsewhere)."""
+    window.ticket()
     idle(qtbot, window)
 
 

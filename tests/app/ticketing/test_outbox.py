@@ -158,7 +158,7 @@ def test_servicenow_gets_one_incident_per_incident_from_two_desks(
     entry = TicketingConfig(
         name="snow",
         kind="servicenow",
-        url=fake.url.replace("localhost", "127.0.0.1"),
+        url=fake.url,  # the session server's own address (localhost, v4 or v6)
         settings=TicketingOptions(user=USER, assignment_group=None, timeout=5.0),
     )
     first = ticketing_console(db_url, [entry], t0)
