@@ -19,6 +19,7 @@ from app.console import Console
 from app.domain.incident import EventKind, Incident
 from app.domain.outbox import OutboxItem, OutboxOp, OutboxStatus
 from tests.helpers.jira_fake import TOKEN, JiraFake
+from tests.helpers.peers import free_port
 from tests.helpers.ticketing import jira_entry, ticketing_console
 from tests.helpers.ui_operator import Clock, Prompts, panel_of
 from ui.incident_actions import TICKET
@@ -35,9 +36,21 @@ from ui.wall_model import Column
 
 
 @pytest.fixture
-def jira(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> JiraFake:
+def jira_server() -> Iterator[HTTPServer]:
+    """A Jira server of this test's own: in a long suite the session's shared `httpserver`
+    was seen refusing connections by the time these tests ran (CI, Python 3.13)."""
+    server = HTTPServer(host="127.0.0.1", port=free_port())
+    server.start()
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+@pytest.fixture
+def jira(jira_server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> JiraFake:
     monkeypatch.setenv("NOC_SECRET_JIRA_OPS", TOKEN)
-    return JiraFake(httpserver)
+    return JiraFake(jira_server)
 
 
 @pytest.fixture
