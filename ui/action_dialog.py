@@ -10,7 +10,7 @@ type, click and read it without an event loop of its own.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFontDatabase
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.console import Console, PreparedAction
+from app.console import Console, PreparedAction, utc_now
 from app.domain.action_run import ActionRun
 from app.domain.incident import Incident
 from app.domain.runbook import Parameter, Step
@@ -48,10 +48,6 @@ _STATUS_WORDS = {
     RunStatus.TIMED_OUT: "timed out",
     RunStatus.REFUSED: "refused",
 }
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def run_and_reload(
@@ -107,7 +103,7 @@ class ActionDialog(QDialog):
         step: Step,
         parent: QWidget | None = None,
         *,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         replan_delay_ms: int = REPLAN_DELAY_MS,
     ) -> None:
         super().__init__(parent)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QDesktopServices, QHideEvent, QShowEvent
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.console import ChartData, Console, RunbookView
+from app.console import ChartData, Console, RunbookView, utc_now
 from app.domain.alert import Alert
 from app.domain.incident import Incident
 from app.domain.runbook import Step, StepKind
@@ -40,10 +40,6 @@ from ui.workers.actions import TaskRunner
 Clock = Callable[[], datetime]
 WATCH_REFRESH_MS = 5_000  # a validate step's countdown is re-described this often
 WATCH_RELOADS_EVERY = 3  # ... and the view reloaded every third time (15 s) while watching
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class RunbookPanel(QWidget):
@@ -79,7 +75,7 @@ class RunbookPanel(QWidget):
         runner: TaskRunner,
         parent: QWidget | None = None,
         *,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         opener: Opener | None = None,
         replan_delay_ms: int | None = None,
     ) -> None:

@@ -12,7 +12,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.console import Console
+from app.console import Console, utc_now
 from app.domain.incident import Incident
 from app.domain.outbox import OutboxItem, OutboxOp, OutboxStatus
 from ui import theme
@@ -47,10 +47,6 @@ SYNC_EVERY_PASSES = 4  # ticket changes come back every fourth pass: once a minu
 ERROR_CHARS = 160  # a server's words beyond this go to the tooltip, not the side panel's line
 COLUMNS = ("Incident", "System", "Op", "Status", "Attempts", "Next attempt", "Last error")
 _ID_ROLE = int(Qt.ItemDataRole.UserRole)
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def incident_key(incident_id: int) -> str:
@@ -226,7 +222,7 @@ class TicketDelivery(QObject):
         console: Console,
         runner: TaskRunner,
         *,
-        clock: Clock = _utc_now,
+        clock: Clock = utc_now,
         interval_ms: int = DELIVERY_MS,
         parent: QObject | None = None,
     ) -> None:
@@ -348,7 +344,7 @@ class OutboxIndicator(QWidget):
 
     clicked = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, clock: Clock = _utc_now) -> None:
+    def __init__(self, parent: QWidget | None = None, *, clock: Clock = utc_now) -> None:
         super().__init__(parent)
         self.clock = clock
         layout = QHBoxLayout(self)
@@ -399,7 +395,7 @@ class TicketOutboxDialog(QDialog):
 
     incident_chosen = Signal(int)
 
-    def __init__(self, parent: QWidget | None = None, *, clock: Clock = _utc_now) -> None:
+    def __init__(self, parent: QWidget | None = None, *, clock: Clock = utc_now) -> None:
         super().__init__(parent)
         self.clock = clock
         self.setWindowTitle("Ticket outbox")

@@ -31,7 +31,13 @@ from sqlalchemy.exc import IntegrityError
 from app.domain.action_run import ActionRun
 from app.domain.alert import Alert
 from app.domain.errors import DomainError
-from app.domain.incident import AUTO_REMEDIATED, EscalationTier, EventKind, Incident
+from app.domain.incident import (
+    AUTO_REMEDIATED,
+    OPEN_STATES,
+    EscalationTier,
+    EventKind,
+    Incident,
+)
 from app.domain.notifications import Notification, NotificationKind
 from app.domain.runbook import (
     INPUT,
@@ -327,7 +333,7 @@ class Remediation:
                 f"this confirmation is older than {format_duration(CONFIRMATION_TTL)}: "
                 "confirm it again against the incident as it is now"
             )
-        if not incident.state.active and incident.state.value != "resolved":
+        if incident.state not in OPEN_STATES:
             raise ActionRefused(f"{incident.key} is {incident.state.value}: no actions on it")
         if automatic is None and (why := self._tier_refusal(step)):
             raise ActionRefused(why)

@@ -5,8 +5,8 @@ look (minus a minute: the systems' times are second-precise and their clocks are
 ours). An assignee becomes the incident's owner; a priority maps back to a severity (the
 configured Jira names, or ServiceNow's priority number); a state change is noted in the
 timeline, not applied: resolving an incident whose alerts still fire is for a person to
-decide. Events written here carry the actor `ticket <KEY>`, and such events are never
-sent back to the ticket (no echo).
+decide. Events written here carry the actor `ticket <KEY>` and are stored by
+`Console._apply_remote`, which queues nothing: what came from the ticket is not sent back.
 """
 
 from __future__ import annotations
@@ -77,7 +77,3 @@ def severity_of(kind: str, priority: str, priorities: Mapping[Severity, str]) ->
     return (Severity.P1, Severity.P2, Severity.P3, Severity.P4, Severity.P4)[
         int(found.group(1)) - 1
     ]
-
-
-def from_ticket(actor: str) -> bool:
-    return actor.startswith(TICKET_ACTOR)

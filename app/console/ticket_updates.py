@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.console.ticket_sync import from_ticket
 from app.domain.incident import EventKind, Incident, TimelineEvent
 from app.domain.outbox import OutboxItem, OutboxOp
 from app.store.outbox import OutboxRepository, TicketRepository
@@ -53,8 +52,7 @@ def queue_ticket_writes(
     links = TicketRepository(session).for_incident(after.id)
     if not links:
         return []
-    # what came from the ticket (sync back) is not sent back to it
-    new = [e for e in after.timeline[len(before.timeline) :] if not from_ticket(e.actor)]
+    new = after.timeline[len(before.timeline) :]
     outbox = OutboxRepository(session)
     queued = []
     for link in links:

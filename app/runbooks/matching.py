@@ -112,7 +112,8 @@ def match_incident(
                 candidate = Candidate(runbook, rule, alert, _rank(rule, alert, incident))
                 if runbook.id not in best or candidate.rank > best[runbook.id].rank:
                     best[runbook.id] = candidate
-    ordered = sorted(best.values(), key=lambda c: (c.rank, _reverse(c.runbook.id)), reverse=True)
+    # best rank first; ties to the alphabetically first id
+    ordered = sorted(best.values(), key=lambda c: (tuple(-r for r in c.rank), c.runbook.id))
     if ordered:
         return RunbookMatch(ordered[0].runbook, ordered[0], tuple(ordered))
     fallback = library.fallback
@@ -152,8 +153,3 @@ def _rank(
     on_root = int(alert is not None and alert.service == incident.root_service)
     firing = int(alert is None or alert.firing)
     return equal, regex, negative, on_root, firing
-
-
-def _reverse(text: str) -> tuple[int, ...]:
-    """Sorts ids descending under reverse=True, so ties go to the alphabetically first id."""
-    return tuple(-ord(c) for c in text)
