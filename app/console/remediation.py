@@ -473,36 +473,39 @@ class Remediation:
             runs = ActionRunRepository(session)
             longest = max(max(p.per, p.storm_per, p.cooldown) for p in policies)
             recent = runs.recent_automatic(now - longest)
-            alerts_of = AlertRepository(session).for_incident
-            for incident in incidents:
-                if not incident.state.active or incident.id is None:
-                    continue
-                alerts = alerts_of(incident.id)
+            live = [i for i in incidents if i.state.active and i.id is not None]
+            alerts_of = AlertRepository(session).for_incidents(i.id for i in live if i.id)
+            wanted: list[tuple[AutoRemediation, Incident, list[Alert], str]] = []
+            for incident in live:
+                assert incident.id is not None
+                alerts = alerts_of[incident.id]
                 found = self.match(incident, alerts)
-                for policy in policies:
-                    if found is None or not _applies(policy, incident, alerts, found):
-                        continue
-                    key = f"auto-{policy.id}-{incident.uid}-{policy.step}"
-                    if any(r.key == key for r in recent) or runs.by_key(key) is not None:
-                        continue
-                    service = _service(incident)
-                    if (why := _limits(policy, service, recent, now)) is not None:
-                        log.info(
-                            "auto-remediation %s held for %s: %s", policy.id, incident.key, why
-                        )
-                        continue
-                    prepared = self._prepared_for(policy, incident, alerts, key)
-                    if prepared.call is None:
-                        log.warning(
-                            "auto-remediation %s cannot run on %s: %s",
-                            policy.id,
-                            incident.key,
-                            prepared.refused,
-                        )
-                        continue
-                    chosen.append((policy, prepared))
-                    # count it at once: a storm's incidents in one poll share the limits
-                    recent.append(_placeholder_run(prepared, policy, service, now))
+                wanted.extend(
+                    (policy, incident, alerts, f"auto-{policy.id}-{incident.uid}-{policy.step}")
+                    for policy in policies
+                    if found is not None and _applies(policy, incident, alerts, found)
+                )
+            # one query for every key, not one per incident and policy on every poll
+            done = runs.used_keys(key for *_, key in wanted) | {r.key for r in recent}
+            for policy, incident, alerts, key in wanted:
+                if key in done:
+                    continue
+                service = _service(incident)
+                if (why := _limits(policy, service, recent, now)) is not None:
+                    log.info("auto-remediation %s held for %s: %s", policy.id, incident.key, why)
+                    continue
+                prepared = self._prepared_for(policy, incident, alerts, key)
+                if prepared.call is None:
+                    log.warning(
+                        "auto-remediation %s cannot run on %s: %s",
+                        policy.id,
+                        incident.key,
+                        prepared.refused,
+                    )
+                    continue
+                chosen.append((policy, prepared))
+                # count it at once: a storm's incidents in one poll share the limits
+                recent.append(_placeholder_run(prepared, policy, service, now))
         return chosen
 
     def _prepared_for(

@@ -7,7 +7,7 @@ promise (a double click runs once, on one desk or on two sharing a database).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -26,6 +26,17 @@ class ActionRunRepository:
     def by_key(self, key: str) -> ActionRun | None:
         row = self._session.scalars(select(ActionRunRow).where(ActionRunRow.key == key)).first()
         return _run(row) if row is not None else None
+
+    def used_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of these idempotency keys already have a run (one query per 500 keys)."""
+        wanted = sorted(set(keys))
+        used: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            used.update(
+                self._session.scalars(select(ActionRunRow.key).where(ActionRunRow.key.in_(chunk)))
+            )
+        return used
 
     def add(self, run: ActionRun) -> ActionRun:
         """Insert the row; the caller's transaction commits it (IntegrityError on a used key)."""

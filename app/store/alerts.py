@@ -261,6 +261,25 @@ class AlertRepository:
         )
         return [_alert(row) for row in self.session.execute(query)]
 
+    def for_incidents(
+        self, incident_ids: Iterable[int], limit: int = 1000
+    ) -> dict[int, list[Alert]]:
+        """`for_incident` of many incidents in a query per chunk (at most `limit` each);
+        an incident without alerts maps to an empty list."""
+        ids = sorted(set(incident_ids))
+        found: dict[int, list[Alert]] = {incident_id: [] for incident_id in ids}
+        for start in range(0, len(ids), _CHUNK):
+            query = (
+                select(ALERTS)
+                .where(AlertRow.incident_id.in_(ids[start : start + _CHUNK]))
+                .order_by(AlertRow.incident_id, AlertRow.status, AlertRow.starts_at, AlertRow.id)
+            )
+            for row in self.session.execute(query):
+                alerts = found[row.incident_id]
+                if len(alerts) < limit:
+                    alerts.append(_alert(row))
+        return found
+
     def urgent_services(self, incident_ids: Iterable[int]) -> dict[int, frozenset[str]]:
         """Services with a firing critical alert, per incident: what counts as failing."""
         ids = list(set(incident_ids))

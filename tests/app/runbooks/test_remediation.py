@@ -225,7 +225,9 @@ def test_an_action_runs_once_with_its_audit_row_committed_first(
         other = Database(db_url)
         try:
             with other.read() as session:
-                seen.append(ActionRunRepository(session).by_key(prepared.key))
+                runs = ActionRunRepository(session)
+                seen.append(runs.by_key(prepared.key))
+                seen.append(runs.used_keys([prepared.key, "auto-none", prepared.key]))
         finally:
             other.dispose()
         return real(call)
@@ -236,10 +238,11 @@ def test_an_action_runs_once_with_its_audit_row_committed_first(
     assert run.summary == "exit 0"
     assert seen[0] is not None
     assert seen[0].status is RunStatus.RUNNING
+    assert seen[1] == {prepared.key}
     assert json.loads((tmp_path / "argv.json").read_text()) == ["acme-api", "api-1", "3"]
     with pytest.raises(ActionRefused, match="already ran"):
         console.run_action(prepared, t0 + timedelta(minutes=1))
-    assert len(seen) == 1  # the second submission called nothing
+    assert len(seen) == 2  # one call watched: the second submission called nothing
     runs = console.action_runs(incident_id)
     assert [(r.status, r.actor, r.target) for r in runs] == [
         (RunStatus.SUCCEEDED, "alice", prepared.call.describe())

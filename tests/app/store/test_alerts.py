@@ -153,3 +153,24 @@ def test_firing_counts_per_incident(db: Database, t0: datetime) -> None:
         ("q2", AlertStatus.RESOLVED),
     ]
     assert history[1].ends_at == t0 + timedelta(minutes=1)
+
+
+def test_alerts_of_many_incidents_in_one_read_match_one_by_one(db: Database, t0: datetime) -> None:
+    busy, quiet, untouched = incident_ids(db, t0, 3)
+    upsert(
+        db,
+        alert_row(alert(t0, "b2", starts_at=t0 - timedelta(minutes=2)), busy, Severity.P2, t0),
+        alert_row(alert(t0, "b1", starts_at=t0 - timedelta(minutes=9)), busy, Severity.P2, t0),
+        alert_row(alert(t0, "b3", starts_at=t0 - timedelta(minutes=1)), busy, Severity.P2, t0),
+        alert_row(alert(t0, "q1"), quiet, Severity.P2, t0),
+        alert_row(alert(t0, "stray"), None, Severity.P2, t0),
+    )
+    with db.read() as session:
+        alerts = AlertRepository(session)
+        together = alerts.for_incidents([busy, quiet, untouched, busy])
+        one_by_one = {i: alerts.for_incident(i) for i in (busy, quiet, untouched)}
+        capped = alerts.for_incidents([busy], limit=2)
+    assert together == one_by_one
+    assert [a.fingerprint for a in together[busy]] == ["b1", "b2", "b3"]
+    assert together[untouched] == []
+    assert [a.fingerprint for a in capped[busy]] == ["b1", "b2"]
