@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.console import Console
 from ui import theme
+from ui.gui_collector import GuiThreadCollector
 from ui.main_window import APPLICATION, ORGANIZATION, MainWindow
 from ui.workers.poll_worker import PollThread
 
@@ -168,6 +169,8 @@ def run(console: Console, *, wall: bool = False) -> int:
     colours, scale, refused = mode_look(console, wall=wall)
     theme.apply(app, colours, font_scale=scale)  # before any widget takes its font
     window = MainWindow(console, wall=wall, clock=utc_now)
+    collector = GuiThreadCollector(app)
+    collector.start()
     if refused is not None:
         window.show_error(refused)
     window.load(console.wall(utc_now()), console.source_health())
@@ -209,6 +212,7 @@ def run(console: Console, *, wall: bool = False) -> int:
             shown.close()
             shown.deleteLater()
         console.shutdown()
+        collector.stop()
     return code
 
 
