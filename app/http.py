@@ -7,19 +7,19 @@ on (a custom CA bundle may be given, never `verify=False`). Redirects are refuse
 monitor API does not redirect, and following one would carry credentials elsewhere.
 Transient failures (connection reset or refused, 502/504) are retried within the
 deadline with capped exponential backoff and full jitter; 429 and 503 are not retried
-here: their Retry-After goes to the scheduler, which waits at least that long.
+here: their Retry-After goes to the scheduler, which waits at least that long. What a
+failure is (DNS, TLS, refused...), Retry-After and the server's words are read by
+`app.http_errors`, shared with the ticketing clients and runbook webhooks; this module
+turns them into the typed source errors.
 """
 
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
-import re
-import ssl
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,9 +29,17 @@ import orjson
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import exceptions as urllib3_errors
-from urllib3.exceptions import NameResolutionError
 
 from app import json_parsing
+from app.http_errors import (
+    NetworkFailureKind,
+    delay_seconds,
+    describe_body,
+    header,
+    network_failure,
+    retry_after,
+    server_words,
+)
 from app.sources.base import (
     AuthFailed,
     BadPayload,
@@ -52,7 +60,6 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "noc-console/0.1 (+https://github.com/noc-console)"
 _TRANSIENT_STATUS = frozenset({502, 504})
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +241,7 @@ class HttpClient:
             data = json_parsing.loads(body)
         except orjson.JSONDecodeError as error:
             raise BadPayload(
-                f"{url} did not answer JSON ({_describe_body(body, response.headers.get('Content-Type'))}): {error}"
+                f"{url} did not answer JSON ({describe_body(body, response.headers.get('Content-Type'))}): {error}"
             ) from None
         return JsonResponse(
             data=data,
@@ -273,67 +280,42 @@ def _too_large(url: str, limit: int) -> str:
     return f"{url} sent more than {limit // (1024 * 1024)} MiB; refused (raise max_response_mb if this is real)"
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
-    """The error, its causes and contexts, and urllib3's wrapped reasons, nearest first."""
-    seen: set[int] = set()
-    pending: list[BaseException] = [error]
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        linked = (
-            getattr(current, "reason", None),
-            current.__cause__,
-            current.__context__,
-            *current.args,
-        )
-        pending.extend(link for link in linked if isinstance(link, BaseException))
-
-
 def classify(
     error: requests.RequestException | urllib3_errors.HTTPError, url: str, settings: HttpSettings
 ) -> SourceError:
     """Turn a requests failure into the typed source error an operator can act on."""
-    chain = list(_chain(error))
+    failure = network_failure(error)
     host = urlsplit(url).hostname or url
-    if isinstance(error, requests.exceptions.InvalidHeader):
-        # requests quotes the offending header value, which is a credential: never repeat it
-        return AuthFailed(
-            f"a credential for {host} holds characters an HTTP header cannot carry (a newline?); "
-            "store it again with `noc-console secrets set`"
-        )
-    for link in chain:
-        if isinstance(link, ssl.SSLCertVerificationError):
-            reason = link.verify_message or link.reason or "not trusted"
-            return TlsError(
-                f"TLS certificate of {host} rejected: {reason} (CA bundle {settings.ca_bundle_in_use})"
+    match failure.kind:
+        case NetworkFailureKind.BAD_HEADER:
+            return AuthFailed(
+                f"a credential for {host} holds characters an HTTP header cannot carry "
+                "(a newline?); store it again with `noc-console secrets set`"
             )
-    if isinstance(error, requests.exceptions.SSLError):
-        return TlsError(f"TLS handshake with {host} failed: {_last_words(error)}")
-    if any(isinstance(link, NameResolutionError) for link in chain):
-        return DnsFailure(f"DNS lookup failed for {host}")
-    if isinstance(error, requests.exceptions.ConnectTimeout):
-        return SourceTimeout(f"no connection to {host} within {settings.connect_timeout:g} s")
-    if isinstance(error, requests.exceptions.ReadTimeout | urllib3_errors.ReadTimeoutError):
-        return SourceTimeout(
-            f"{host} stopped answering (read timeout, deadline {settings.deadline:g} s)"
-        )
-    if any(isinstance(link, ConnectionRefusedError) for link in chain):
-        return ConnectionRefused(f"{host} refused the connection ({url})")
-    if isinstance(error, urllib3_errors.ProtocolError | urllib3_errors.DecodeError):
-        return SourceUnreachable(f"{host} broke off its answer: {_last_words(error)}")
-    if isinstance(
-        error, requests.exceptions.ConnectionError | requests.exceptions.ChunkedEncodingError
-    ):
-        return SourceUnreachable(f"connection to {host} failed: {_last_words(error)}")
-    return SourceError(f"request to {url} failed: {_last_words(error)}")
-
-
-def _last_words(error: BaseException) -> str:
-    deepest = list(_chain(error))[-1]
-    return f"{type(deepest).__name__}: {deepest}"
+        case NetworkFailureKind.CERTIFICATE:
+            return TlsError(
+                f"TLS certificate of {host} rejected: {failure.certificate} "
+                f"(CA bundle {settings.ca_bundle_in_use})"
+            )
+        case NetworkFailureKind.TLS:
+            return TlsError(f"TLS handshake with {host} failed: {failure.innermost}")
+        case NetworkFailureKind.PROXY:
+            return SourceUnreachable(f"the proxy to {host} failed: {failure.innermost}")
+        case NetworkFailureKind.DNS:
+            return DnsFailure(f"DNS lookup failed for {host}")
+        case NetworkFailureKind.CONNECT_TIMEOUT:
+            return SourceTimeout(f"no connection to {host} within {settings.connect_timeout:g} s")
+        case NetworkFailureKind.READ_TIMEOUT:
+            return SourceTimeout(
+                f"{host} stopped answering (read timeout, deadline {settings.deadline:g} s)"
+            )
+        case NetworkFailureKind.REFUSED:
+            return ConnectionRefused(f"{host} refused the connection ({url})")
+        case NetworkFailureKind.BROKEN:
+            return SourceUnreachable(f"{host} broke off its answer: {failure.innermost}")
+        case NetworkFailureKind.CONNECTION:
+            return SourceUnreachable(f"connection to {host} failed: {failure.innermost}")
+    return SourceError(f"request to {url} failed: {failure.innermost}")
 
 
 def status_error(
@@ -356,57 +338,17 @@ def status_error(
 
 
 def server_message(body: bytes, content_type: str | None) -> str:
-    """The error text the server gave: Alertmanager's bare JSON string, Prometheus's
-    {"error"}, Datadog's {"errors": [...]}, or an HTML page's title."""
-    text = body[:4096]
-    try:
-        document = json.loads(text) if text.strip() else None
-    except (ValueError, UnicodeDecodeError):
-        document = None
-    if isinstance(document, str):
-        return document
-    if isinstance(document, dict):
-        for key in ("error", "message", "errors", "detail"):
-            value = document.get(key)
-            if isinstance(value, list):
-                value = "; ".join(
-                    str(v.get("detail") or v.get("title") or v) if isinstance(v, dict) else str(v)
-                    for v in value
-                )
-            if value:
-                return str(value)
-    return _describe_body(body, content_type)
-
-
-def _describe_body(body: bytes, content_type: str | None) -> str:
-    if not body.strip():
-        return "empty body"
-    title = _TITLE.search(body[:65536])
-    if title:
-        return f"an HTML page titled {title.group(1).decode('utf-8', 'replace').strip()[:120]!r}"
-    kind = (content_type or "unknown type").split(";")[0]
-    snippet = body[:120].decode("utf-8", "replace").strip().replace("\n", " ")
-    return f"{kind}: {snippet!r}"
+    """The error text the server gave (Alertmanager's bare JSON string, Prometheus's
+    {"error"}, Datadog's {"errors": [...]}), else what the body looks like."""
+    return server_words(body) or describe_body(body, content_type)
 
 
 def retry_after_of(headers: Mapping[str, str]) -> timedelta | None:
     """Retry-After (seconds or an HTTP date), or Datadog's X-RateLimit-Reset (seconds)."""
-    lowered = {key.lower(): value for key, value in headers.items()}
-    value = lowered.get("retry-after")
-    if value:
-        value = value.strip()
-        if value.isdigit():
-            return timedelta(seconds=int(value))
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            when = None
-        if when is not None:
-            return max(timedelta(0), when - datetime.now(UTC))
-    reset = lowered.get("x-ratelimit-reset")
-    if reset and reset.strip().isdigit():
-        return timedelta(seconds=int(reset.strip()))
-    return None
+    seconds = retry_after(headers, datetime.now(UTC))
+    if seconds is None:
+        seconds = delay_seconds(header(headers, "X-RateLimit-Reset"))
+    return None if seconds is None else timedelta(seconds=seconds)
 
 
 def _skew(date_header: str | None) -> timedelta | None:

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from app.config.source_options import Complain
+from app.config.tls import ca_bundle_file
 from app.domain.runbook import ActionSettings
 from app.links import check_link
 
@@ -64,20 +65,8 @@ def parse_actions(
         aws_endpoint_url=_text(table, "aws_endpoint_url", complain),
         aws_profile=_text(table, "aws_profile", complain),
         timeout_cap=float(cap),
-        ca_bundle=_ca_bundle(table, complain, base),
+        ca_bundle=ca_bundle_file(table, complain, base),
     )
-
-
-def _ca_bundle(table: Mapping[str, Any], complain: Complain, base: Path | None) -> str | None:
-    text = _text(table, "ca_bundle", complain)
-    if text is None:
-        return None
-    path = Path(text).expanduser()
-    if not path.is_absolute() and base is not None:
-        path = base / path
-    if not path.is_file():
-        raise complain(f"no CA file at {path}", "ca_bundle")
-    return str(path)
 
 
 def _text(table: Mapping[str, Any], key: str, complain: Complain) -> str | None:

@@ -198,7 +198,7 @@ def parse_config(text: str, path: Path) -> Config:
         if name in names[:index]:
             raise where.error(f"duplicate source name {name!r}", "name", "sources", index)
     ticketing = tuple(
-        _ticketing(item, index, where)
+        _ticketing(item, index, where, base)
         for index, item in enumerate(_array(document, "ticketing", where))
     )
     runbooks = document.get("runbooks", [])
@@ -405,7 +405,7 @@ def _source(item: Mapping[str, Any], index: int, where: _Locator) -> SourceConfi
     )
 
 
-def _ticketing(item: Mapping[str, Any], index: int, where: _Locator) -> TicketingConfig:
+def _ticketing(item: Mapping[str, Any], index: int, where: _Locator, base: Path) -> TicketingConfig:
     for required in ("name", "kind", "url"):
         if required not in item:
             raise where.error(f"missing field {required!r}", None, "ticketing", index)
@@ -425,10 +425,11 @@ def _ticketing(item: Mapping[str, Any], index: int, where: _Locator) -> Ticketin
     def complain(message: str, key: str | None) -> ConfigError:
         return where.error(message, key, "ticketing", index)
 
+    name = _optional_text(item, "name", where, "ticketing", index) or ""
     return TicketingConfig(
-        name=_optional_text(item, "name", where, "ticketing", index) or "",
+        name=name,
         kind=kind,
         url=url,
         options=options,
-        settings=parse_ticketing_options(kind, options, complain),
+        settings=parse_ticketing_options(kind, options, complain, base, name),
     )

@@ -7,6 +7,11 @@ token) and `assignment_group`. Both take `routes`: per customer id, the Jira pro
 the ServiceNow assignment group its tickets go to, and `customers`: the customers this
 entry serves (default: every customer no other entry names). The secret (API token, PAT
 or password) is never here: `NOC_SECRET_<NAME>` or the keyring.
+
+Both take `ca_bundle` (a PEM file, relative to the config file, trusted instead of
+certifi's CAs) and `proxy` (`http://host:port`). The clients ignore REQUESTS_CA_BUNDLE,
+HTTPS_PROXY and the like (app.ticketing.rest says why), so these are the only way to
+trust a private CA or go through a proxy; TLS verification itself is never off.
 """
 
 from __future__ import annotations
@@ -14,16 +19,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from app.config.errors import ConfigError
 from app.config.source_options import Complain
+from app.config.tls import ca_bundle_file, proxy_url
 from app.domain.severity import Severity
 
-_JIRA = frozenset(
-    {"project", "user", "api", "priorities", "issue_type", "routes", "customers", "timeout"}
-)
-_SERVICENOW = frozenset({"user", "assignment_group", "routes", "customers", "timeout"})
+_COMMON = frozenset({"user", "routes", "customers", "timeout", "auto_create", "ca_bundle", "proxy"})
+_JIRA = _COMMON | {"project", "api", "priorities", "issue_type"}
+_SERVICENOW = _COMMON | {"assignment_group"}
 _PROJECT = re.compile(r"[A-Z][A-Z0-9_]{1,9}")
 
 
@@ -41,6 +48,8 @@ class TicketingOptions:
         customers: the customers this entry serves (empty: any not served elsewhere).
         timeout: seconds per call.
         auto_create: severities whose new incidents get a ticket without anyone asking.
+        ca_bundle: the CA file TLS is verified against (None: certifi's bundle).
+        proxy: the http(s):// proxy calls go through (None: straight to the system).
     """
 
     project: str | None = None
@@ -53,11 +62,19 @@ class TicketingOptions:
     customers: tuple[str, ...] = ()
     timeout: float = 10.0
     auto_create: frozenset[Severity] = frozenset()
+    ca_bundle: str | None = None
+    proxy: str | None = None
 
 
 def parse_ticketing_options(
-    kind: str, options: Mapping[str, Any], complain: Complain
+    kind: str,
+    options: Mapping[str, Any],
+    complain: Complain,
+    base: Path | None = None,
+    name: str | None = None,
 ) -> TicketingOptions:
+    """The entry's options; `base` is the config file's folder (a relative `ca_bundle` is
+    read from there), `name` the entry's, for messages about a file or host outside it."""
     allowed = _JIRA if kind == "jira" else _SERVICENOW
     for key in options:
         if key not in allowed:
@@ -79,7 +96,13 @@ def parse_ticketing_options(
         auto_create = frozenset(Severity(a) for a in auto)
     except (TypeError, ValueError):
         raise complain('expected a list of severities, e.g. ["P1", "P2"]', "auto_create") from None
+
+    def about_entry(message: str, key: str | None) -> ConfigError:
+        return complain(f"{message} (ticketing {name!r})" if name else message, key)
+
     common: dict[str, Any] = {
+        "ca_bundle": ca_bundle_file(options, about_entry, base),
+        "proxy": proxy_url(options, about_entry),
         "auto_create": auto_create,
         "user": user,
         "routes": MappingProxyType({str(k): v.strip() for k, v in routes.items()}),

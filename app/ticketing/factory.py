@@ -2,7 +2,9 @@
 
 The secret (Jira API token or personal access token, ServiceNow password or OAuth
 token) is looked up by the entry's name, as a source's is: `NOC_SECRET_<NAME>` first,
-then the OS keyring. A missing secret is a clear error naming where to put it.
+then the OS keyring. A missing secret is a clear error naming where to put it. TLS is
+verified against the entry's `ca_bundle` (else certifi's CAs) and calls go through its
+`proxy` if it names one; nothing comes from the environment (app.ticketing.rest).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def build_client(
             priorities=options.priorities or None,
             issue_type=options.issue_type,
             timeout=options.timeout,
+            verify=options.ca_bundle or True,
+            proxy=options.proxy,
         )
     return ServiceNowClient(
         config.name,
@@ -54,4 +58,6 @@ def build_client(
         assignment_group=options.assignment_group,
         impact_urgency=None,
         timeout=options.timeout,
+        verify=options.ca_bundle or True,
+        proxy=options.proxy,
     )

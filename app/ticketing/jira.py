@@ -31,6 +31,7 @@ import orjson
 
 from app.domain.severity import Severity
 from app.domain.timestamps import ensure_utc, parse_iso
+from app.http_errors import header
 from app.ticketing.base import (
     ErrorKind,
     RemoteTicket,
@@ -41,7 +42,7 @@ from app.ticketing.base import (
     TicketState,
 )
 from app.ticketing.jira_text import adf, draft_blocks, text_blocks, wiki
-from app.ticketing.rest import HEADER_SAFE, RestTransport, basic_pair, header_value
+from app.ticketing.rest import HEADER_SAFE, RestTransport, basic_pair
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,7 @@ class JiraClient:
         issue_type: str = "Incident",
         timeout: float = 10.0,
         verify: bool | str = True,
+        proxy: str | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         if api_version not in (2, 3):
@@ -124,8 +126,8 @@ class JiraClient:
             authorization=_authorization(name, user, token),
             hidden=(token,) if user is None else (token, basic_pair(user, token)),
             timeout=timeout,
-            verify=verify,
-            trust_env=False,  # no proxy or CA bundle from the environment
+            verify=verify,  # True, or the entry's ca_bundle; never the environment's
+            proxy=proxy,  # the entry's proxy; never HTTPS_PROXY (app.ticketing.rest says why)
             clock=clock,
             server_words=_server_words,
             reset_after=_reset_after,
@@ -509,7 +511,7 @@ def _server_words(body: bytes) -> str | None:
 
 def _reset_after(headers: Mapping[str, str], now: datetime) -> float | None:
     """X-RateLimit-Reset: an ISO time (`yyyy-MM-ddTHH:mmZ`), never read as a UNIX time."""
-    reset = header_value(headers, "X-RateLimit-Reset")
+    reset = header(headers, "X-RateLimit-Reset")
     if not reset:
         return None
     try:

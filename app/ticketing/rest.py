@@ -13,28 +13,43 @@ errorMessages/errors, ServiceNow's error.message/detail), how its rate-limit res
 is read, and any status its API gives a meaning of its own (Jira's 413).
 
 The clients talk `requests` here instead of through `app.http`, which imports
-`app.sources.base`: app.ticketing sits beside app.sources and may not reach it.
+`app.sources.base`: app.ticketing sits beside app.sources and may not reach it. What a
+failure means (network failure kinds, Retry-After, describing an odd body, masking the
+secret) is `app.http_errors`'s, shared with the sources and the runbook webhooks.
+
+Proxies and CA bundles from the environment never apply (`trust_env` is off): an
+HTTPS_PROXY or REQUESTS_CA_BUNDLE set for some other tool would silently route the
+credential through a proxy, or swap the CAs its TLS is verified against, on every call.
+A site that needs either says so in the `[[ticketing]]` entry (`proxy`, `ca_bundle`),
+where it is visible and checked when the config loads; verification is never turned off.
+A ~/.netrc login never applies either: the credential is the request's own auth.
 """
 
 from __future__ import annotations
 
 import base64
-import email.utils
 import logging
 import re
-import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from urllib3 import exceptions as urllib3_errors
 
+from app.http_errors import (
+    NetworkFailureKind,
+    Scrubber,
+    describe_body,
+    network_failure,
+    retry_after,
+)
 from app.ticketing.base import ErrorKind, TicketingError
 
 log = logging.getLogger(__name__)
@@ -53,8 +68,6 @@ STATUS_KINDS: Mapping[int, ErrorKind] = {
     429: ErrorKind.RATE_LIMITED,
 }
 HEADER_SAFE = re.compile(r"[\x21-\x7e]+")  # printable ASCII without spaces: a header token
-_SECONDS = re.compile(r"\d{1,12}(\.\d+)?")
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 # the body of an error answer in the vendor's own words, or None when it has none
 ServerWords = Callable[[bytes], str | None]
@@ -130,33 +143,43 @@ class RestTransport:
         hidden: tuple[str, ...] = (),
         timeout: float,
         verify: bool | str,
-        trust_env: bool,
+        proxy: str | None = None,
         clock: Callable[[], datetime],
         server_words: ServerWords,
         reset_after: ResetAfter = _no_reset,
         status_kinds: Mapping[int, ErrorKind] | None = None,
     ) -> None:
         """`hidden`: texts no message may repeat (the secret, its Basic encoding);
-        `trust_env`: whether proxies and CA bundles from the environment apply (a ~/.netrc
-        login never does: the credential is the request's own auth)."""
+        `verify`: True, or the CA bundle file to verify TLS against instead of certifi's;
+        `proxy`: the http(s):// proxy every call goes through (none from the environment)."""
         if verify is False:
             raise ValueError(
                 f"{label}: TLS verification cannot be turned off; give a CA bundle instead"
             )
+        if proxy is not None:
+            parts = urlsplit(proxy)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{label}: proxy {proxy!r} is not an http:// or https:// URL")
+            if parts.username is not None or parts.password is not None:
+                raise ValueError(f"{label}: a proxy login cannot be part of the proxy URL")
         self.label = label
         self.root = root.rstrip("/")
         self.host = urlsplit(self.root).hostname or self.root
         self.timeout = timeout
         self._credential = None if authorization is None else _Credential(authorization)
         self._credential_problem = credential_problem or "no credential"
-        self._hidden = tuple(text for text in hidden if len(text.strip()) >= 4)
+        self._scrubber = Scrubber(hidden)
         self._verify = verify
+        self._ca_bundle = verify if isinstance(verify, str) else DEFAULT_CA_BUNDLE_PATH
+        self._proxy = proxy
         self._clock = clock
         self._server_words = server_words
         self._reset_after = reset_after
         self._status_kinds = {**STATUS_KINDS, **(status_kinds or {})}
         self._session = requests.Session()
-        self._session.trust_env = trust_env
+        self._session.trust_env = False  # see the module docstring
+        if proxy is not None:
+            self._session.proxies = {"https": proxy, "http": proxy}
         for prefix in ("https://", "http://"):
             # no retries below us: a repeated POST could open a second ticket
             self._session.mount(prefix, HTTPAdapter(max_retries=0, pool_maxsize=2))
@@ -173,9 +196,9 @@ class RestTransport:
         retry_after: float | None = None,
     ) -> TicketingError:
         """A TicketingError whose message repeats none of the hidden texts."""
-        for hidden in self._hidden:
-            message = message.replace(hidden, "[hidden]")
-        return TicketingError(kind, message, status=status, retry_after=retry_after)
+        return TicketingError(
+            kind, self._scrubber.text(message), status=status, retry_after=retry_after
+        )
 
     def call(
         self,
@@ -217,9 +240,8 @@ class RestTransport:
                 ErrorKind.PAYLOAD, f"{what} sent more than {MAX_BODY // (1024 * 1024)} MiB; refused"
             ) from None
         except (requests.RequestException, urllib3_errors.HTTPError) as error:
-            raise self.error(
-                ErrorKind.NETWORK, f"{what} on {self.host}: {network_words(error, self.timeout)}"
-            ) from None
+            words = network_words(error, self.timeout, ca_bundle=self._ca_bundle, proxy=self._proxy)
+            raise self.error(ErrorKind.NETWORK, f"{what} on {self.host}: {words}") from None
         status = response.status_code
         log.debug("%s: %s -> %s (%d bytes)", self.label, what, status, len(raw))
         if 300 <= status < 400:
@@ -230,19 +252,19 @@ class RestTransport:
                 f"{self.host} (is the configured URL the right one, with https?)",
                 status=status,
             )
-        raw = self._scrub(raw)
+        raw = self._scrubber.body(raw)
         content_type = response.headers.get("Content-Type")
         if status >= 400:
             kind = self._status_kinds.get(status) or (
                 ErrorKind.SERVER if status >= 500 else ErrorKind.BAD_REQUEST
             )
-            retry_after = (
+            wait = (
                 self._retry_after(response.headers)
                 if kind in (ErrorKind.RATE_LIMITED, ErrorKind.SERVER)
                 else None
             )
-            words = self._server_words(raw) or describe(raw, content_type)
-            raise self.error(kind, words, status=status, retry_after=retry_after)
+            words = self._server_words(raw) or describe_body(raw, content_type)
+            raise self.error(kind, words, status=status, retry_after=wait)
         if not raw.strip():
             return Answer(None, response.headers, status, what)
         try:
@@ -250,7 +272,7 @@ class RestTransport:
         except orjson.JSONDecodeError:
             raise self.error(
                 ErrorKind.PAYLOAD,
-                f"{what} did not answer JSON ({describe(raw, content_type)})",
+                f"{what} did not answer JSON ({describe_body(raw, content_type)})",
                 status=status,
             ) from None
         return Answer(document, response.headers, status, what)
@@ -272,81 +294,38 @@ class RestTransport:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _scrub(self, raw: bytes) -> bytes:
-        for hidden in self._hidden:
-            raw = raw.replace(hidden.encode(), b"[hidden]")
-        return raw
-
     def _retry_after(self, headers: Mapping[str, str]) -> float | None:
         """Seconds to wait: Retry-After (seconds or an HTTP date), else the vendor's reset."""
         now = self._clock()
-        value = (headers.get("Retry-After") or "").strip()
-        if _SECONDS.fullmatch(value):
-            return float(value)
-        if value:
-            try:
-                when = email.utils.parsedate_to_datetime(value)
-            except (TypeError, ValueError):
-                when = None
-            if when is not None:
-                when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
-                return max(0.0, (when - now).total_seconds())
-        return self._reset_after(headers, now)
+        wait = retry_after(headers, now)
+        return wait if wait is not None else self._reset_after(headers, now)
 
 
-def header_value(headers: Mapping[str, str], name: str) -> str:
-    return (headers.get(name) or "").strip()
-
-
-def describe(raw: bytes, content_type: str | None) -> str:
-    """What a body that is not the documented JSON looks like, in one short line."""
-    if not raw.strip():
-        return "empty body"
-    text = raw[:65536].decode("utf-8", "replace")
-    title = _TITLE.search(text)
-    if title:
-        return f"an HTML page titled {' '.join(title.group(1).split())[:120]!r}"
-    kind = (content_type or "unknown type").split(";")[0]
-    return f"{kind}: {' '.join(text[:200].split())!r}"
-
-
-def network_words(error: BaseException, timeout: float) -> str:
-    """A requests/urllib3 failure, worded for an operator; never with the request headers."""
-    chain = _chain(error)
-    deepest = f"{type(chain[-1]).__name__}: {chain[-1]}"[:300]
-    for link in chain:
-        if isinstance(link, ssl.SSLCertVerificationError):
-            reason = link.verify_message or link.reason or "not trusted"
-            return f"TLS certificate rejected: {reason}"
-    if isinstance(error, requests.exceptions.SSLError):
-        return f"TLS handshake failed: {deepest}"
-    if any(isinstance(link, requests.exceptions.ConnectTimeout) for link in chain):
-        return f"no connection within {min(MAX_CONNECT, timeout):g} s"
-    # not urllib3's TimeoutError: its NewConnectionError (a refused connection) is one
-    timeouts = (requests.exceptions.ReadTimeout, urllib3_errors.ReadTimeoutError, TimeoutError)
-    if any(isinstance(link, timeouts) for link in chain):
-        return f"did not answer within {timeout:g} s ({deepest})"
-    if any(isinstance(link, urllib3_errors.NameResolutionError) for link in chain):
-        return "connection failed: DNS lookup failed"
-    if any(isinstance(link, ConnectionRefusedError) for link in chain):
-        return "connection failed: connection refused"
+def network_words(
+    error: BaseException,
+    timeout: float,
+    *,
+    ca_bundle: str | None = None,
+    proxy: str | None = None,
+) -> str:
+    """A requests/urllib3 failure, worded for an operator; never with the request headers.
+    `ca_bundle` and `proxy` are named when the failure is theirs."""
+    failure = network_failure(error)
+    deepest = failure.innermost[:300]
+    match failure.kind:
+        case NetworkFailureKind.CERTIFICATE:
+            where = f" (CA bundle {ca_bundle})" if ca_bundle else ""
+            return f"TLS certificate rejected: {failure.certificate}{where}"
+        case NetworkFailureKind.TLS:
+            return f"TLS handshake failed: {deepest}"
+        case NetworkFailureKind.PROXY:
+            return f"connection failed: proxy {proxy or '(unknown)'} failed: {deepest}"
+        case NetworkFailureKind.CONNECT_TIMEOUT:
+            return f"no connection within {min(MAX_CONNECT, timeout):g} s"
+        case NetworkFailureKind.READ_TIMEOUT:
+            return f"did not answer within {timeout:g} s ({deepest})"
+        case NetworkFailureKind.DNS:
+            return "connection failed: DNS lookup failed"
+        case NetworkFailureKind.REFUSED:
+            return "connection failed: connection refused"
     return f"connection failed: {deepest}"
-
-
-def _chain(error: BaseException) -> list[BaseException]:
-    """The error, its causes and urllib3's wrapped reasons, outermost first."""
-    chain: list[BaseException] = []
-    pending: list[BaseException] = [error]
-    while pending and len(chain) < 20:
-        current = pending.pop(0)
-        if any(current is seen for seen in chain):
-            continue
-        chain.append(current)
-        links = (
-            getattr(current, "reason", None),
-            current.__cause__,
-            current.__context__,
-            *current.args,
-        )
-        pending.extend(link for link in links if isinstance(link, BaseException))
-    return chain

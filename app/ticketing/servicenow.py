@@ -27,6 +27,7 @@ import orjson
 
 from app.domain.severity import Severity
 from app.domain.timestamps import ensure_utc
+from app.http_errors import delay_seconds, header
 from app.ticketing.base import (
     ErrorKind,
     RemoteTicket,
@@ -36,7 +37,7 @@ from app.ticketing.base import (
     TicketingError,
     TicketState,
 )
-from app.ticketing.rest import HEADER_SAFE, RestTransport, basic_pair, header_value
+from app.ticketing.rest import HEADER_SAFE, RestTransport, basic_pair
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,6 @@ _WRITE = {
 _SYS_ID = re.compile(r"[0-9a-f]{32}")
 _RECORD_ID = re.compile(r"[0-9A-Za-z]{1,64}")  # anything else could walk the URL path
 _QUERY_UNSAFE = re.compile(r"[\^=\r\n]")  # would end or extend an encoded-query term
-_SECONDS = re.compile(r"\d{1,12}(\.\d+)?")
 _LINK_REL = re.compile(r"<[^>]*>\s*;\s*rel=\"?([^\";,]+)")
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -123,6 +123,7 @@ class ServiceNowClient:
         impact_urgency: Mapping[Severity, tuple[str, str]] | None,
         timeout: float = 10.0,
         verify: bool | str = True,
+        proxy: str | None = None,
         page_size: int = PAGE_SIZE,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -150,8 +151,8 @@ class ServiceNowClient:
             # what must never be repeated: the secret and the Basic header that encodes it
             hidden=(secret,) if self.user is None else (secret, basic_pair(self.user, secret)),
             timeout=timeout,
-            verify=verify,
-            trust_env=True,  # a proxy or CA bundle from the environment applies
+            verify=verify,  # True, or the entry's ca_bundle; never the environment's
+            proxy=proxy,  # the entry's proxy; never HTTPS_PROXY (app.ticketing.rest says why)
             clock=lambda: datetime.fromtimestamp(wall_clock(), UTC),
             server_words=_server_words,
             reset_after=_reset_after,
@@ -503,8 +504,7 @@ def _server_words(raw: bytes) -> str | None:
 
 def _reset_after(headers: Mapping[str, str], now: datetime) -> float | None:
     """X-RateLimit-Reset: documented as a UNIX time; a small number can only be seconds."""
-    reset = header_value(headers, "X-RateLimit-Reset")
-    if not _SECONDS.fullmatch(reset):
+    moment = delay_seconds(header(headers, "X-RateLimit-Reset"))
+    if moment is None:
         return None
-    moment = float(reset)
     return max(0.0, moment - now.timestamp()) if moment > 1e9 else moment

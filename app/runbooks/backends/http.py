@@ -9,22 +9,23 @@ in chunks against a total deadline instead.
 
 The secret's value exists only in the Authorization header: every text that goes back
 (summary, output, an error message) is scrubbed of it, in case a server echoes it.
+Failures are classified, and server messages read, by `app.http_errors`, as the sources'
+and the ticketing clients' are.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from urllib3 import exceptions as urllib3_errors
 
 from app.domain.runbook_progress import RunStatus
+from app.http_errors import NetworkFailureKind, Scrubber, network_failure, server_words, snippet
 from app.runbooks.calls import CallResult, PlannedHttp
 from app.runbooks.url_guard import GuardedAdapter, Network, TargetRefused, check_url
 from app.secrets import SecretUnavailable, environment_name
@@ -201,87 +202,50 @@ def _phrase(response: requests.Response) -> str:
 
 
 def server_message(body: bytes) -> str:
-    """The error text a server gave, short: a JSON `message`/`error`/`detail`, or the body's start."""
-    text = body[:4096].decode("utf-8", "replace").strip()
-    try:
-        document: Any = json.loads(text) if text else None
-    except ValueError:
-        document = None
-    if isinstance(document, str):
-        return document[:200]
-    if isinstance(document, dict):
-        for key in ("message", "error", "detail", "errors", "title"):
-            if document.get(key):
-                return str(document[key])[:200]
-    return " ".join(text.split())[:200] or "empty body"
+    """The error text a server gave, short: its JSON message, or the body's start."""
+    return (server_words(body) or snippet(body) or "empty body")[:200]
 
 
 def _request_failed(error: requests.RequestException, host: str, timeout: float) -> CallResult:
     """A request that got no answer: timeout, DNS, TLS, refused connection, bad header."""
-    if isinstance(error, requests.exceptions.ConnectTimeout):
-        return CallResult(RunStatus.TIMED_OUT, f"no connection to {host} within {timeout:g} s")
-    if isinstance(error, requests.exceptions.ReadTimeout):
-        return CallResult(
-            RunStatus.TIMED_OUT,
-            f"no answer from {host} within {timeout:g} s (the request was sent; "
-            "the action may still have run)",
-        )
-    if isinstance(error, requests.exceptions.InvalidHeader):
-        # requests quotes the offending value, which may be the secret: never repeat it
-        return CallResult(
-            RunStatus.FAILED, "a header value holds characters HTTP cannot carry (a newline?)"
-        )
-    if isinstance(error, requests.exceptions.SSLError):
-        return CallResult(RunStatus.FAILED, f"TLS with {host} failed: {_deepest(error)}")
-    if _caused_by(error, urllib3_errors.NameResolutionError):
-        return CallResult(RunStatus.FAILED, f"cannot resolve {host}")
-    if _caused_by(error, ConnectionRefusedError):
-        return CallResult(RunStatus.FAILED, f"{host} refused the connection")
-    return CallResult(RunStatus.FAILED, f"request to {host} failed: {_deepest(error)}")
+    failure = network_failure(error)
+    match failure.kind:
+        case NetworkFailureKind.CONNECT_TIMEOUT:
+            return CallResult(RunStatus.TIMED_OUT, f"no connection to {host} within {timeout:g} s")
+        case NetworkFailureKind.READ_TIMEOUT:
+            return CallResult(
+                RunStatus.TIMED_OUT,
+                f"no answer from {host} within {timeout:g} s (the request was sent; "
+                "the action may still have run)",
+            )
+        case NetworkFailureKind.BAD_HEADER:
+            return CallResult(
+                RunStatus.FAILED, "a header value holds characters HTTP cannot carry (a newline?)"
+            )
+        case NetworkFailureKind.CERTIFICATE | NetworkFailureKind.TLS:
+            return CallResult(RunStatus.FAILED, f"TLS with {host} failed: {failure.innermost}")
+        case NetworkFailureKind.DNS:
+            return CallResult(RunStatus.FAILED, f"cannot resolve {host}")
+        case NetworkFailureKind.REFUSED:
+            return CallResult(RunStatus.FAILED, f"{host} refused the connection")
+    return CallResult(RunStatus.FAILED, f"request to {host} failed: {failure.innermost}")
 
 
 def _body_failed(error: BaseException, host: str, status: int, timeout: float) -> CallResult:
-    if _caused_by(error, TimeoutError) or isinstance(error, urllib3_errors.ReadTimeoutError):
+    failure = network_failure(error)
+    if failure.timed_out:
         return CallResult(
             RunStatus.TIMED_OUT,
             f"HTTP {status} from {host}, then silence for {timeout:g} s mid-body",
         )
     return CallResult(
-        RunStatus.FAILED, f"HTTP {status} from {host}, then the body broke: {_deepest(error)}"
+        RunStatus.FAILED, f"HTTP {status} from {host}, then the body broke: {failure.innermost}"
     )
-
-
-def _causes(error: BaseException) -> list[BaseException]:
-    """The error, its causes, contexts and urllib3 `reason`s, nearest first."""
-    found: list[BaseException] = []
-    pending: list[object] = [error]
-    while pending:
-        current = pending.pop(0)
-        if isinstance(current, BaseException) and current not in found:
-            found.append(current)
-            pending += [getattr(current, "reason", None), current.__cause__, current.__context__]
-            pending += list(current.args)
-    return found
-
-
-def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
-    return any(isinstance(link, kind) for link in _causes(error))
-
-
-def _deepest(error: BaseException) -> str:
-    deepest = _causes(error)[-1]
-    return f"{type(deepest).__name__}: {deepest}"
 
 
 def _scrubbed(result: CallResult, secret: str | None) -> CallResult:
     """The result with every copy of the secret replaced, raw or JSON-escaped."""
     if not secret:
         return result
-    forms = {secret, json.dumps(secret)[1:-1]}
-
-    def clean(text: str) -> str:
-        for form in forms:
-            text = text.replace(form, "[secret]")
-        return text
-
-    return CallResult(result.status, clean(result.summary), clean(result.output))
+    scrubber = Scrubber((secret,), mask="[secret]")
+    return CallResult(result.status, scrubber.text(result.summary), scrubber.text(result.output))

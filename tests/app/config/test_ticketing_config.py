@@ -28,6 +28,7 @@ project = "OPS"
 user = "noc@example.com"
 priorities = {P1 = "Blocker", P2 = "Critical"}
 routes = {acme = "ACME"}
+auto_create = ["P1", "P2"]
 
 [[ticketing]]
 name = "jira-dc"
@@ -49,6 +50,8 @@ routes = {globex = "Globex Ops"}
     assert (cloud.api, cloud.user, cloud.project) == (3, "noc@example.com", "OPS")
     assert dict(cloud.priorities) == {Severity.P1: "Blocker", Severity.P2: "Critical"}
     assert dict(cloud.routes) == {"acme": "ACME"}
+    assert cloud.auto_create == {Severity.P1, Severity.P2}
+    assert data_center.auto_create == frozenset()
     assert (data_center.api, data_center.user) == (2, None)  # a PAT: bearer, REST v2
     assert (snow.user, snow.assignment_group, snow.customers) == (
         "noc.integration",
@@ -74,6 +77,10 @@ routes = {globex = "Globex Ops"}
             r"ticketing\[0\].priorities: 'P7' is not P1..P4",
         ),
         (
+            'kind = "servicenow"\nurl = "https://s.example"\nauto_create = ["P9"]\n',
+            r"ticketing\[0\].auto_create: expected a list of severities",
+        ),
+        (
             'kind = "servicenow"\nurl = "https://s.example"\nproject = "OPS"\n',
             r"ticketing\[0\].project: unknown field",
         ),
@@ -86,3 +93,60 @@ routes = {globex = "Globex Ops"}
 def test_mistakes_name_the_entry_and_field(tmp_path: Path, body: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load(tmp_path, f'[[ticketing]]\nname = "t"\n{body}')
+
+
+def test_ca_bundle_and_proxy_are_read_for_both_kinds(tmp_path: Path) -> None:
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "site-ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    config = load(
+        tmp_path,
+        """
+[[ticketing]]
+name = "jira-dc"
+kind = "jira"
+url = "https://jira.internal.example"
+project = "NOC"
+ca_bundle = "certs/site-ca.pem"
+proxy = "http://proxy.example:3128"
+
+[[ticketing]]
+name = "snow"
+kind = "servicenow"
+url = "https://acme.service-now.com"
+proxy = "https://proxy.example:3129"
+""",
+    )
+    jira, snow = (t.settings for t in config.ticketing)
+    assert (jira.ca_bundle, jira.proxy) == (
+        str(tmp_path / "certs" / "site-ca.pem"),
+        "http://proxy.example:3128",
+    )
+    assert (snow.ca_bundle, snow.proxy) == (None, "https://proxy.example:3129")
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            'ca_bundle = "missing.pem"',
+            r"noc\.toml:5: ticketing\[0\]\.ca_bundle: no CA file at .*missing\.pem \(ticketing 'snow'\)",
+        ),
+        ("ca_bundle = 3", r"ticketing\[0\]\.ca_bundle: expected text"),
+        ('proxy = "socks5://proxy.example:1080"', r"ticketing\[0\]\.proxy: expected the proxy"),
+        ('proxy = "proxy.example:3128"', r"ticketing\[0\]\.proxy: expected the proxy"),
+        ('proxy = "http://proxy.example:port"', r"ticketing\[0\]\.proxy: .* is not a proxy URL"),
+        ('proxy = "http://proxy.example:3128/x"', r"ticketing\[0\]\.proxy: expected only"),
+        (
+            'proxy = "http://noc:pw@proxy.example:3128"',  # a secret: never in the file
+            r"ticketing\[0\]\.proxy: a proxy login cannot be in the config file",
+        ),
+    ],
+)
+def test_a_ca_bundle_or_proxy_that_cannot_work_names_the_entry(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load(
+            tmp_path,
+            f'[[ticketing]]\nname = "snow"\nkind = "servicenow"\nurl = "https://s.example"\n{line}\n',
+        )

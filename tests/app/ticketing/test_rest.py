@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from urllib3 import exceptions as urllib3_errors
 
 from app.ticketing.base import ErrorKind, TicketingError
-from app.ticketing.rest import RestTransport, describe, network_words
+from app.ticketing.rest import RestTransport, network_words
 
 NOW = datetime(2026, 11, 29, 14, 0, tzinfo=UTC)
 
@@ -25,7 +25,6 @@ def transport(httpserver: HTTPServer) -> Iterator[RestTransport]:
         hidden=("s3cret-token",),
         timeout=5.0,
         verify=True,
-        trust_env=False,
         clock=lambda: NOW,
         server_words=lambda raw: None,
         reset_after=lambda headers, now: 7.0 if "X-Reset" in headers else None,
@@ -90,20 +89,12 @@ def test_no_credential_fails_without_a_request(httpserver: HTTPServer) -> None:
         credential_problem="no secret stored for Test 't'",
         timeout=5.0,
         verify=True,
-        trust_env=False,
         clock=lambda: NOW,
         server_words=lambda raw: None,
     )
     error = failure(transport)
     assert (error.kind, error.message) == (ErrorKind.AUTH, "no secret stored for Test 't'")
     assert httpserver.log == []
-
-
-def test_describe() -> None:
-    assert describe(b"  ", "text/plain") == "empty body"
-    page = b"<html><title>\n  Log in\n - Jira </title></html>"
-    assert describe(page, "text/html") == "an HTML page titled 'Log in - Jira'"
-    assert describe(b"line one\nline two", None) == "unknown type: 'line one line two'"
 
 
 def test_network_words() -> None:
