@@ -4,14 +4,20 @@ A ticket request stores the incident's ticket link with its idempotency key and 
 `create` row in the outbox, in one transaction, before anything is sent. Delivery takes
 the head of each incident's queue, so a comment never overtakes its create:
 
-- a create is marked attempted (committed) before it is sent; if an attempt's outcome is
-  unknown (the process died after the POST, or the network failed mid-call), the next
-  attempt first asks the system for a ticket carrying the key (Jira: by label, whose
-  search lags behind creates; ServiceNow: correlation_id) and creates again only when
-  none appears within CREATE_LAG of that attempt: one incident, one ticket;
+- a create is marked attempted (committed, with the system's bookmark: Jira's newest
+  issue key in the project) before it is sent; if an attempt's outcome is unknown (the
+  process died after the POST, or the network failed mid-call), the next attempt first
+  asks the system for a ticket carrying the key (Jira: each issue created after the
+  bookmark, read by key, since its search lags behind creates; ServiceNow:
+  correlation_id) and creates again only when there is none and the system had time to
+  finish that request: one incident, one ticket;
 - 429 and 5xx and network errors are retried with capped, jittered backoff, honouring
   Retry-After; 400/401/403/404 and state conflicts wait in "needs attention" with the
-  server's words, never dropped;
+  server's words, and hold the incident's later rows, until an operator retries or drops
+  them (a dropped row is kept, and the incident's timeline says who dropped it and why);
+- an update, resolve or close is replayed only after reading the ticket: one that was
+  resolved, closed or reassigned meanwhile is not overwritten (ticket_conflicts.py), and
+  a pass reports each write held that way as a notice to decide it;
 - a row is marked delivered only after the system confirmed it.
 """
 
@@ -51,7 +57,9 @@ log = logging.getLogger(__name__)
 
 SYNC_FIRST_LOOK = timedelta(days=1)  # how far back the first sync after a start looks
 SYNC_MARGIN = timedelta(minutes=1)  # the systems' clocks are not ours, and second-precise
-CREATE_LAG = timedelta(minutes=2)  # how long a search may lag behind a create it should show
+# how long a search may lag behind a create it should show; only waited for an attempt
+# stored without a bookmark (before migration 0007)
+CREATE_LAG = timedelta(minutes=2)
 # a delivery holds its row for this many call timeouts (a create and its property, with
 # room to spare); a desk that died mid-call frees the row when that runs out
 LEASE_CALLS = 3
@@ -251,14 +259,19 @@ class TicketDesk:
         try:
             client = self._client(entry)
             if item.op is OutboxOp.CREATE:
-                return self._create(client, item, now)
+                # a request the server took may outlive our timeout: two of them
+                return self._create(
+                    client, item, now, 2 * timedelta(seconds=entry.settings.timeout)
+                )
             return self._write(client, item, now)
         except TicketingError as error:
             return self._failed(item, error, now)
         except (ValueError, DomainError) as error:
             return self._attention(item, str(error), "config")
 
-    def _create(self, client: TicketingClient, item: OutboxItem, now: datetime) -> str:
+    def _create(
+        self, client: TicketingClient, item: OutboxItem, now: datetime, settle: timedelta
+    ) -> str:
         assert item.id is not None
         with self.database.read() as session:
             link = TicketRepository(session).link(item.incident_id, item.system)
@@ -269,15 +282,20 @@ class TicketDesk:
             return "delivered"
         draft = draft_from(item.payload)
         if item.attempted_at is not None:  # the last attempt's outcome is unknown
-            found = client.find(link.idempotency_key, None, draft.project)
+            found = client.find(link.idempotency_key, None, draft.project, item.attempt_mark)
             if found is not None:
                 self._confirm(item, link, found, now)
                 return "delivered"
-            if now < item.attempted_at + CREATE_LAG:
+            # a miss proves nothing while the system may still be writing that create,
+            # nor, without a mark, while the search may lag behind it
+            wait = settle
+            if client.search_lags and item.attempt_mark is None:
+                wait = max(wait, CREATE_LAG)
+            if now < item.attempted_at + wait:
                 self._later(
                     item,
-                    item.attempted_at + CREATE_LAG,
-                    f"waiting for {item.system}'s search to show the ticket sent at "
+                    item.attempted_at + wait,
+                    f"waiting for {item.system} to show the ticket sent at "
                     f"{item.attempted_at:%H:%M:%S} UTC before creating again",
                     "unknown",
                     count=False,

@@ -40,6 +40,8 @@ class OutboxItem:
         op, payload: what to do (a create's draft, a comment's text, changed fields).
         status, attempts, next_attempt_at: delivery state; `last_error` the last failure.
         attempted_at: when a create was last sent (its outcome may be unknown after a crash).
+        attempt_mark: the system's bookmark taken just before that send (Jira: the
+            project's newest issue key), from which a lookup can prove the create absent.
     """
 
     incident_id: int
@@ -51,6 +53,7 @@ class OutboxItem:
     attempts: int = 0
     next_attempt_at: datetime | None = None
     attempted_at: datetime | None = None
+    attempt_mark: str | None = None
     delivered_at: datetime | None = None
     last_error: str | None = None
     error_kind: str | None = None

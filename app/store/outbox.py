@@ -136,12 +136,13 @@ class OutboxRepository:
         )
         return bool(getattr(result, "rowcount", 0) == 1)
 
-    def attempted(self, item_id: int, at: datetime) -> None:
-        """Committed before a create goes out: after a crash, its outcome is unknown."""
+    def attempted(self, item_id: int, at: datetime, mark: str | None = None) -> None:
+        """Committed before a create goes out: after a crash, its outcome is unknown, and
+        `mark` (the system's bookmark taken just before) is where a lookup starts."""
         self.session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == item_id)
-            .values(attempted_at=at, attempts=OutboxRow.attempts + 1)
+            .values(attempted_at=at, attempt_mark=mark, attempts=OutboxRow.attempts + 1)
         )
 
     def delivered(self, item_id: int, at: datetime) -> None:
@@ -221,6 +222,7 @@ def _item(row: OutboxRow) -> OutboxItem:
         created_at=row.created_at,
         next_attempt_at=row.next_attempt_at,
         attempted_at=row.attempted_at,
+        attempt_mark=row.attempt_mark,
         delivered_at=row.delivered_at,
         last_error=row.last_error,
         error_kind=row.error_kind,

@@ -227,6 +227,7 @@ class OutboxRow(Base):
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime | None]
     attempted_at: Mapped[datetime | None]
+    attempt_mark: Mapped[str | None] = mapped_column(String(255))
     delivered_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     error_kind: Mapped[str | None] = mapped_column(String(16))

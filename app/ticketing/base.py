@@ -96,6 +96,7 @@ class ErrorKind(StrEnum):
     NETWORK = "network"  # DNS, refused, timeout, TLS
     PAYLOAD = "payload"  # an answer that is not what the API documents
     REDIRECT = "redirect"  # 3xx: not followed, the credential would go along; fix the URL
+    UNCERTAIN = "uncertain"  # cannot tell whether an earlier create arrived: a person looks
 
 
 RETRYABLE = frozenset({ErrorKind.RATE_LIMITED, ErrorKind.SERVER, ErrorKind.NETWORK})
@@ -170,12 +171,28 @@ class TicketingClient(Protocol):
         """Release the HTTP session (`close` is the ticket operation)."""
         ...
 
+    # True when `find` without a mark may miss a ticket created moments ago (Jira's
+    # search index); False when its lookup reads what was written (ServiceNow's table)
+    search_lags: bool
+
+    def mark(self, project: str | None = None) -> str | None:
+        """A bookmark taken just before a create and stored with the attempt, from which
+        `find(after=...)` can prove the create absent after a crash (Jira: the project's
+        newest issue key); None when the system's lookup needs none (ServiceNow)."""
+        ...
+
     def find(
-        self, idempotency_key: str, known_id: str | None = None, project: str | None = None
+        self,
+        idempotency_key: str,
+        known_id: str | None = None,
+        project: str | None = None,
+        after: str | None = None,
     ) -> RemoteTicket | None:
         """The ticket created with this key, if any (Jira: by the stored id or key, else by
-        label in `project`, the draft's routed project, or the configured one; ServiceNow:
-        by correlation_id, and `project` is ignored)."""
+        reading every issue of `project` — the draft's routed project, or the configured
+        one — created after the mark `after`, else by label; ServiceNow: by correlation_id,
+        and `project` and `after` are ignored). None proves absence unless `search_lags`
+        and no mark was given."""
         ...
 
     def get(self, ticket_id: str) -> RemoteTicket: ...

@@ -10,9 +10,12 @@ credential to wherever it leads (RELIABILITY.md 23).
 Nothing is retried here. A create is not idempotent on Jira's side, so retries belong to
 the outbox, which keeps the idempotency key: the label and the `noc-console` issue
 property set on create. JQL search is eventually consistent (an issue created a moment
-ago may be missing from it), so `find` returning None right after a create does NOT
-prove the issue is absent; the outbox decides how long to wait before creating again
-(RELIABILITY.md 9 and 10).
+ago may be missing from it), so a label search returning nothing does NOT prove the
+issue absent (RELIABILITY.md 9 and 10). What does: before each create the outbox stores
+`mark()`, the project's newest issue key; after a crash, `find(after=mark)` reads the
+issues created since one by one (`GET /issue/OPS-42` reads the database, not the
+index) until the keys run out. A search that lags only makes the mark older and the
+walk longer.
 
 The HTTP plumbing is `app.ticketing.rest`'s; the ADF and wiki rendering `jira_text`'s.
 """
@@ -60,6 +63,10 @@ PAGE_SIZE = 50
 MAX_PAGES = 500
 MAX_SUMMARY = 255
 MAX_LABEL = 255
+# a walk from a mark ends after this many missing keys in a row (a deleted issue leaves
+# a gap in the numbering); more than MARK_WALK issues since the mark: a person decides
+MARK_MISSES = 3
+MARK_WALK = 200
 # JQL dates are read in the Jira user's time zone, which we do not know: ask from 12 h
 # earlier (the westmost offset, UTC-12) and keep only what changed since, by `updated`
 JQL_MARGIN = timedelta(hours=12)
@@ -71,6 +78,7 @@ _JIRA_STATUS_KINDS = {
 }
 _ISSUE_REF = re.compile(r"[A-Za-z][A-Za-z0-9_]*-[1-9][0-9]*|[1-9][0-9]*")
 _PROJECT_KEY = re.compile(r"[A-Z][A-Z0-9_]*")
+_KEY = re.compile(r"(?P<project>[A-Z][A-Z0-9_]*)-(?P<number>0|[1-9][0-9]*)")
 
 
 def _utc_now() -> datetime:
@@ -94,6 +102,7 @@ class JiraClient:
     """
 
     kind = "jira"
+    search_lags = True
 
     def __init__(
         self,
@@ -191,15 +200,34 @@ class JiraClient:
             idempotency_key=draft.key,
         )
 
-    def find(
-        self, idempotency_key: str, known_id: str | None = None, project: str | None = None
-    ) -> RemoteTicket | None:
-        """The issue created with this key: by `known_id` if one was stored, else by label
-        in `project` (the draft's routed project; by default the configured one).
+    def mark(self, project: str | None = None) -> str:
+        """The project's newest issue key (`OPS-0` when it has none), before a create.
 
-        The label search is eventually consistent: an issue created seconds ago may not be
-        in it yet, so None here does NOT prove there is none. The caller (the outbox)
-        decides how long to wait before creating again.
+        From the search, so it may lag: an older mark only makes `find` read more keys.
+        """
+        project = project or self.project
+        jql = f"project = {_jql_project(project)} order by key DESC"
+        for issue in self._search(jql, limit=1):
+            key = issue.get("key")
+            if not isinstance(key, str) or not _KEY.fullmatch(key):
+                raise TicketingError(ErrorKind.PAYLOAD, f"search gave an issue key {key!r}")
+            return key
+        return f"{project}-0"
+
+    def find(
+        self,
+        idempotency_key: str,
+        known_id: str | None = None,
+        project: str | None = None,
+        after: str | None = None,
+    ) -> RemoteTicket | None:
+        """The issue created with this key: by `known_id` if one was stored; else, given
+        the mark `after`, by reading each issue created since; else by label in `project`
+        (the draft's routed project; by default the configured one).
+
+        With a mark, None proves there is none. The label search alone is eventually
+        consistent: an issue created seconds ago may not be in it yet, so its None does
+        NOT; the caller (the outbox) then waits before creating again.
         """
         if known_id:
             try:
@@ -210,6 +238,8 @@ class JiraClient:
                 raise
             return replace(ticket, idempotency_key=ticket.idempotency_key or idempotency_key)
         label = _labels((idempotency_key,))[0]
+        if after is not None:
+            return self._walk(label, idempotency_key, after)
         jql = (
             f"project = {_jql_project(project or self.project)} AND labels = {_jql_string(label)} "
             "order by created DESC"
@@ -218,6 +248,40 @@ class JiraClient:
             ticket = self._ticket(issue)
             return replace(ticket, idempotency_key=ticket.idempotency_key or idempotency_key)
         return None
+
+    def _walk(self, label: str, idempotency_key: str, after: str) -> RemoteTicket | None:
+        """The issue labelled `label` among those numbered after the key `after`, read one
+        by one until MARK_MISSES keys in a row do not exist."""
+        match = _KEY.fullmatch(after)
+        if match is None:
+            raise TicketingError(ErrorKind.PAYLOAD, f"stored mark {after!r} is not an issue key")
+        project, first = match["project"], int(match["number"]) + 1
+        params = {"fields": ",".join(ISSUE_FIELDS), "properties": PROPERTY_KEY}
+        misses = 0
+        for number in range(first, first + MARK_WALK):
+            try:
+                issue = _object(
+                    self._call("GET", f"issue/{project}-{number}", params=params), "issue"
+                )
+            except TicketingError as error:
+                if error.kind is not ErrorKind.NOT_FOUND:
+                    raise
+                misses += 1
+                if misses >= MARK_MISSES:
+                    return None
+                continue
+            misses = 0
+            fields = issue.get("fields")
+            labels = fields.get("labels") if isinstance(fields, dict) else None
+            if isinstance(labels, list) and label in labels:
+                ticket = self._ticket(issue)
+                return replace(ticket, idempotency_key=ticket.idempotency_key or idempotency_key)
+        raise TicketingError(
+            ErrorKind.UNCERTAIN,
+            f"more than {MARK_WALK} issues in {project} since {after}: cannot tell whether "
+            f"the create labelled {label} arrived; search {project} for that label, then "
+            "retry (creates again) or drop the write",
+        )
 
     def get(self, ticket_id: str) -> RemoteTicket:
         params = {"fields": ",".join(ISSUE_FIELDS), "properties": PROPERTY_KEY}

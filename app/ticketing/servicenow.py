@@ -111,6 +111,7 @@ class ServiceNowClient:
     """
 
     kind = "servicenow"
+    search_lags = False  # a Table API query reads the table itself
 
     def __init__(
         self,
@@ -240,11 +241,20 @@ class ServiceNowClient:
         log.info("ServiceNow %s: opened %s for %s", self.name, ticket.key, draft.key)
         return ticket
 
+    def mark(self, project: str | None = None) -> str | None:
+        """No bookmark: a correlation_id query is exact."""
+        return None
+
     def find(
-        self, idempotency_key: str, known_id: str | None = None, project: str | None = None
+        self,
+        idempotency_key: str,
+        known_id: str | None = None,
+        project: str | None = None,
+        after: str | None = None,
     ) -> RemoteTicket | None:
         """The incident with this correlation_id (or this sys_id); None when there is none.
-        `project` is Jira's: one incident table holds every customer's incidents."""
+        `project` and `after` are Jira's: one incident table holds every customer's
+        incidents, and reads it without lag."""
         if not idempotency_key or _QUERY_UNSAFE.search(idempotency_key):
             raise self._error(
                 ErrorKind.BAD_REQUEST,

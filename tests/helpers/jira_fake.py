@@ -207,6 +207,8 @@ class JiraFake:
     requests: list[Recorded] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     after_create: Callable[[], None] | None = None
+    last_id: int = 10000
+    numbered: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.server.expect_request(re.compile(r"^/.*$")).respond_with_handler(self._handle)
@@ -230,10 +232,9 @@ class JiraFake:
         self, summary: str = "seeded", *, project: str = "OPS", status: str = "To Do", **fields: Any
     ) -> Issue:
         """An issue put straight into the store (no request), visible to search at once."""
-        number = len(self.issues) + 1
         issue = Issue(
-            id=str(10000 + number),
-            key=f"{project}-{number}",
+            id=self._next_id(),
+            key=self._next_key(project),
             project=project,
             fields={"summary": summary, "labels": [], "priority": {"name": "Medium"}, **fields},
             status=status,
@@ -243,6 +244,20 @@ class JiraFake:
         )
         self.issues[issue.id] = issue
         return issue
+
+    def delete(self, ref: str) -> None:
+        """Delete an issue: its key is gone for good (404), the numbering goes on."""
+        del self.issues[self.issue(ref).id]
+
+    def _next_id(self) -> str:
+        self.last_id += 1
+        return str(self.last_id)
+
+    def _next_key(self, project: str) -> str:
+        """Jira numbers each project's issues 1, 2, 3...; a deleted number is not reused."""
+        number = self.numbered.get(project, 0) + 1
+        self.numbered[project] = number
+        return f"{project}-{number}"
 
     def fail(
         self,
@@ -396,10 +411,9 @@ class JiraFake:
             errors["priority"] = "Priority is required."
         if errors:
             raise _Refused(400, [], errors)
-        number = sum(1 for i in self.issues.values() if i.project == project) + 1
         issue = Issue(
-            id=str(10000 + len(self.issues) + 1),
-            key=f"{project}-{number}",
+            id=self._next_id(),
+            key=self._next_key(str(project)),
             project=str(project),
             fields=fields,
             status="To Do",
@@ -679,6 +693,11 @@ class JiraFake:
                 )
         if "created" in order.lower():
             issues.sort(key=lambda i: (i.created, int(i.id)), reverse="desc" in order.lower())
+        elif "key" in order.lower():
+            issues.sort(
+                key=lambda i: (i.project, int(i.key.rpartition("-")[2])),
+                reverse="desc" in order.lower(),
+            )
         else:
             issues.sort(key=lambda i: int(i.id))
         return issues

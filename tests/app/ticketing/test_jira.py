@@ -294,6 +294,45 @@ def test_find_by_label_on_datacenter(dc: JiraFake) -> None:
     assert call.args["startAt"] == "0"
 
 
+def test_the_mark_is_the_projects_newest_key(fake: JiraFake, jira: JiraClient) -> None:
+    assert jira.mark() == "OPS-0"  # an empty project
+    for _ in range(11):
+        fake.add_issue()
+    fake.add_issue(project="NET")
+    assert jira.mark() == "OPS-11"  # by number, not as text (OPS-9 < OPS-11)
+    assert jira.mark("NET") == "NET-1"
+    assert fake.calls("search")[-1].json["jql"] == "project = NET order by key DESC"
+
+
+def test_a_stored_mark_that_is_not_an_issue_key_is_refused(
+    fake: JiraFake, jira: JiraClient
+) -> None:
+    fake.add_issue()
+    with pytest.raises(TicketingError) as raised:
+        jira.find(DRAFT.key, after="OPS-1; DROP")
+    assert raised.value.kind is ErrorKind.PAYLOAD
+    assert fake.calls("get") == []
+
+
+def test_find_after_a_mark_reads_keys_not_the_search(fake: JiraFake, jira: JiraClient) -> None:
+    fake.search_lag = timedelta(minutes=5)
+    mark = jira.mark()
+    created = jira.create(DRAFT)
+
+    found = jira.find(DRAFT.key, after=mark)
+
+    assert found is not None
+    assert (found.key, found.idempotency_key) == (created.key, DRAFT.key)
+    assert jira.find("noc-other", after=mark) is None  # OPS-1 is not it; -2..-4 missing
+    assert [c.path.rsplit("/", 1)[1] for c in fake.calls("get")] == [
+        "OPS-1",
+        "OPS-1",
+        "OPS-2",
+        "OPS-3",
+        "OPS-4",
+    ]
+
+
 def test_find_nothing(jira: JiraClient) -> None:
     assert jira.find("noc-none") is None
 

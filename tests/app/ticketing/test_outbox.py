@@ -1,9 +1,8 @@
 """One incident, one ticket, whatever fails: the outbox against the Jira and ServiceNow fakes.
 
-RELIABILITY.md "Ticket sync" 9-11: a create whose outcome is unknown is looked up by its
-key before it is sent again (and Jira's lagging search is waited out); 503, 429 and
-network errors retry with backoff or Retry-After; 400/401/403 wait in "needs attention"
-with the server's words; nothing is dropped.
+RELIABILITY.md "Ticket sync" 11: 503, 429 and network errors retry with backoff or
+Retry-After; 400/401/403 wait in "needs attention" with the server's words; nothing is
+dropped. A create whose outcome is unknown (9, 10): test_outbox_recovery.py.
 """
 
 from __future__ import annotations
@@ -64,44 +63,6 @@ def test_ticket_create_prints_the_key_and_a_second_run_creates_nothing(
     assert console.outbox() == []
 
 
-def test_a_create_whose_outcome_is_unknown_is_looked_up_before_it_is_sent_again(
-    console: Console, jira: JiraFake, t0: datetime, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The POST reached Jira but the process died before storing the key (RELIABILITY 9),
-    and Jira's search does not show the new issue yet (RELIABILITY 10)."""
-    incident_id = only_incident(console)
-    jira.search_lag = timedelta(minutes=1)
-    desk = console.tickets
-    real = desk._confirm
-
-    def crash(*args: Any) -> None:
-        raise SystemExit("killed between the POST and storing the key")
-
-    monkeypatch.setattr(desk, "_confirm", crash)
-    console.request_ticket(incident_id, t0)
-    with pytest.raises(SystemExit):
-        console.deliver_tickets(t0)
-    monkeypatch.setattr(desk, "_confirm", real)
-    assert len(jira.issues) == 1
-    # a restart 30 s later: search shows nothing yet, so nothing is created again
-    jira.advance(timedelta(seconds=30))
-    report = console.deliver_tickets(t0 + timedelta(seconds=30))
-    assert report.retrying
-    assert len(jira.calls("create")) == 1
-    (waiting,) = console.outbox()
-    assert waiting.last_error is not None
-    assert "waiting for jira-ops's search" in waiting.last_error
-    # past the lag the search shows it: the key is stored, still one issue
-    jira.advance(timedelta(minutes=2))
-    report = console.deliver_tickets(t0 + timedelta(minutes=3))
-    assert report.delivered
-    assert len(jira.calls("create")) == 1
-    link = console.ticket_link(incident_id)
-    assert link is not None
-    assert link.key == next(iter(jira.issues.values())).key
-    assert console.incident(incident_id).ticket == link.key
-
-
 def test_a_503_retries_with_backoff_and_a_429_waits_its_retry_after(
     console: Console, jira: JiraFake, t0: datetime
 ) -> None:
@@ -115,7 +76,7 @@ def test_a_503_retries_with_backoff_and_a_429_waits_its_retry_after(
     assert waiting.next_attempt_at is not None
     assert t0 + timedelta(seconds=5) <= waiting.next_attempt_at <= t0 + timedelta(seconds=10)
     assert console.deliver_tickets(t0 + timedelta(seconds=1)).delivered == []  # not yet due
-    # due again: the 503 may have created it, so it looks first and waits out the lag
+    # due again: the 503 may have created it, so it looks first (nothing since the mark)
     later = t0 + timedelta(minutes=3)
     jira.fail("create", 429, headers={"Retry-After": "120"})
     console.deliver_tickets(later)
