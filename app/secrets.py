@@ -49,6 +49,16 @@ def get_secret(name: str, field: str | None = None) -> str | None:
         ) from None
 
 
+def secret_place(name: str, field: str | None = None) -> str | None:
+    """Where `get_secret` would find the secret, never the secret itself: the name of its
+    environment variable (`NOC_SECRET_<NAME>`), "keyring", or None when it is in neither.
+    Raises SecretUnavailable as `get_secret` does."""
+    variable = environment_name(name, field)
+    if os.environ.get(variable):
+        return variable
+    return "keyring" if get_secret(name, field) else None
+
+
 def set_secret(name: str, value: str) -> None:
     import keyring  # noqa: PLC0415
     from keyring.errors import KeyringError  # noqa: PLC0415

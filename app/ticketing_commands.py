@@ -20,9 +20,7 @@ from typing import Any
 from app.config import Config
 from app.domain.outbox import OutboxItem, OutboxStatus
 from app.domain.timestamps import iso_z
-from app.secrets import SecretUnavailable, get_secret
-from app.ticketing.base import TicketingError
-from app.ticketing.factory import MissingSecret, build_client
+from app.secrets import get_secret
 
 
 def add_parser(
@@ -120,16 +118,11 @@ def outbox(console: Any, *, as_json: bool, retry: int | None = None) -> int:
 
 
 def check(config: Config, *, as_json: bool) -> int:
-    results = []
-    for entry in config.ticketing:
-        try:
-            client = build_client(entry, get_secret)
-            try:
-                results.append({"name": entry.name, "ok": True, "message": client.check()})
-            finally:
-                client.disconnect()
-        except (MissingSecret, SecretUnavailable, TicketingError, ValueError) as error:
-            results.append({"name": entry.name, "ok": False, "message": str(error)})
+    # imported here: the console package is slow to import, and the other commands need none of it
+    from app.console.connections import check_ticketing  # noqa: PLC0415
+
+    checks = [check_ticketing(entry, get_secret) for entry in config.ticketing]
+    results = [{"name": c.name, "ok": c.ok, "message": c.message} for c in checks]
     if as_json:
         print(json.dumps(results))
     elif not results:

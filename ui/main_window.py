@@ -27,6 +27,7 @@ from app.domain.notifications import Notification, NotificationKind
 from app.domain.severity import Severity
 from app.sound_policy import SoundPolicy
 from ui import theme
+from ui.connections_dialog import ConnectionsDialog
 from ui.dialogs import present
 from ui.filter_bar import COMFORTABLE, COMPACT, FilterBar
 from ui.incident_actions import (
@@ -160,6 +161,7 @@ class MainWindow(QMainWindow):
             mode with `[[ticketing]]` entries only).
         outbox_indicator, ticket_outbox_dialog: "3 ticket updates pending" in the status
             bar, and the outbox's rows once opened.
+        connections_dialog: Settings → Connections (operator mode's menu), once opened.
 
     Signals:
         first_painted(): the window painted for the first time (startup benchmark).
@@ -329,6 +331,7 @@ class MainWindow(QMainWindow):
         self.status.removeWidget(self.status.last_poll_label)
         self.outbox_indicator = OutboxIndicator(clock=self.clock)
         self.ticket_outbox_dialog: TicketOutboxDialog | None = None
+        self.connections_dialog: ConnectionsDialog | None = None
         self.status.addPermanentWidget(self.outbox_indicator)
         self.status.addPermanentWidget(self.sounds_button)
         self.status.addPermanentWidget(self.notifier.history_button)
@@ -338,6 +341,9 @@ class MainWindow(QMainWindow):
     def _build_operator(self) -> None:
         panel = IncidentPanel(self.console, self.incident_actions, self.runner, clock=self.clock)
         self.side_panel = panel
+        settings = self.menuBar().addMenu("&Settings")
+        settings.addAction("&Connections\u2026", self.show_connections)
+        settings.addAction("&Sounds\u2026\tF9", self.show_sounds)  # F9 is the window's shortcut
         bar = FilterBar(
             customers=lambda: self.model.values(Column.CUSTOMER),
             teams=lambda: self.model.values(Column.TEAM),
@@ -502,6 +508,8 @@ class MainWindow(QMainWindow):
         self._health = list(health)
         self.model.set_source_health(health)
         self.status.set_source_health(health)
+        if self.connections_dialog is not None:
+            self.connections_dialog.set_source_health(health)
         if self.wall_header is not None:
             self.wall_header.set_source_health(health)
         self._refresh_wall()
@@ -556,6 +564,16 @@ class MainWindow(QMainWindow):
         dialog.set_items(self.ticket_delivery.items)
         present(dialog)
         return dialog
+
+    def show_connections(self) -> ConnectionsDialog:
+        """Settings → Connections: the sources' health, the ticketing systems with a test
+        each (on the runner), and where the config file is."""
+        if self.connections_dialog is None:
+            self.connections_dialog = ConnectionsDialog(
+                self.console.config, self.runner, health=self._health, clock=self.clock, parent=self
+            )
+        present(self.connections_dialog)
+        return self.connections_dialog
 
     def _on_ticket_reported(self, outcome: object) -> None:
         """T's create: the key (copied when it was there already), or why it waits."""

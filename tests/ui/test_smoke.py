@@ -29,8 +29,9 @@ def test_window_opens_on_the_demo_estate(
 def test_every_dialog_opens_on_the_demo_estate(
     qtbot, polled_console: Console, t0: datetime
 ) -> None:
-    """Suppressed alerts, notifications, sounds, the severity override, and the column
-    and views menus: each opens without a warning (the suite fails on Qt warnings)."""
+    """Suppressed alerts, notifications, sounds, connections, the severity override, and
+    the column and views menus: each opens without a warning (the suite fails on Qt
+    warnings)."""
     window = MainWindow(polled_console, clock=lambda: t0, audible=False)
     qtbot.addWidget(window)
     window.load(polled_console.wall(t0), polled_console.source_health())
@@ -43,6 +44,7 @@ def test_every_dialog_opens_on_the_demo_estate(
         window.show_suppressed_alerts(),
         window.notifier.show_history(),
         window.show_sounds(),
+        window.show_connections(),
         SeverityDialog(incident, window),
     ]
     for dialog in dialogs:
