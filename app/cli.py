@@ -582,7 +582,9 @@ def _ticket(console: Any, args: argparse.Namespace) -> int:
 
 
 def _outbox(console: Any, args: argparse.Namespace) -> int:
-    return ticketing_commands.outbox(console, as_json=args.json, retry=args.retry)
+    return ticketing_commands.outbox(
+        console, as_json=args.json, retry=args.retry, drop=args.drop, reason=args.reason
+    )
 
 
 def _secrets(args: argparse.Namespace) -> int:

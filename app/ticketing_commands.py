@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -40,6 +41,19 @@ def add_parser(
         "outbox", "ticket writes not yet delivered: pending, retrying, needs attention"
     )
     outbox.add_argument("--json", action="store_true")
+    decide = outbox.add_mutually_exclusive_group()
+    decide.add_argument(
+        "--retry", type=int, metavar="ID", help="send a write that needs attention again"
+    )
+    decide.add_argument(
+        "--drop",
+        type=int,
+        metavar="ID",
+        help="do not send a write that needs attention (kept, marked dropped, in the timeline)",
+    )
+    outbox.add_argument(
+        "--reason", metavar="TEXT", help="why it is dropped, for the incident's timeline"
+    )
 
 
 SHORT_RETRY = 10.0  # seconds `ticket create` waits for a Retry-After before leaving it queued
@@ -95,12 +109,29 @@ def outbox_json(item: OutboxItem) -> dict[str, Any]:
     }
 
 
-def outbox(console: Any, *, as_json: bool, retry: int | None = None) -> int:
+def outbox(
+    console: Any,
+    *,
+    as_json: bool,
+    retry: int | None = None,
+    drop: int | None = None,
+    reason: str | None = None,
+) -> int:
     if retry is not None:
         if not console.retry_ticket_write(retry):
             print(f"no ticket write {retry} waits for attention")
             return 1
         print(f"ticket write {retry} will be sent again")
+        return 0
+    if drop is not None:
+        if reason is None and sys.stdin.isatty():
+            reason = input("why drop it (for the incident's timeline)? ")
+        # a blank reason is refused by the console (DomainError: exit 2, one line)
+        incident = console.drop_ticket_write(drop, console.operator, reason or "")
+        if incident is None:
+            print(f"no ticket write {drop} waits for attention")
+            return 1
+        print(f"ticket write {drop} dropped; {incident.key}'s timeline says who dropped it and why")
         return 0
     items = [outbox_json(item) for item in console.outbox()]
     if as_json:
@@ -112,8 +143,11 @@ def outbox(console: Any, *, as_json: bool, retry: int | None = None) -> int:
         status = row["status"].replace("attention", "needs attention")
         error = f" — {row['last_error']}" if row["last_error"] else ""
         print(
-            f"{row['incident']}  {row['system']}  {row['op']:<8} {status} (attempts {row['attempts']}){error}"
+            f"{row['id']:>5}  {row['incident']}  {row['system']}  {row['op']:<8} {status}"
+            f" (attempts {row['attempts']}){error}"
         )
+    if any(row["status"] == OutboxStatus.ATTENTION.value for row in items):
+        print("decide one: noc-console outbox --retry ID, or --drop ID --reason TEXT")
     return 0
 
 

@@ -54,7 +54,8 @@ from ui.sound_player import SoundPlayer
 from ui.sounds_dialog import SoundsDialog
 from ui.status_bar import ConsoleStatusBar
 from ui.suppressed import SuppressedAlerts, SuppressedAlertsDialog
-from ui.tickets import OutboxIndicator, TicketDelivery, TicketOutboxDialog, TicketOutcome
+from ui.ticket_outbox import TicketOutboxDialog
+from ui.tickets import OutboxIndicator, TicketDelivery, TicketOutcome
 from ui.wall_flash import WallFlash
 from ui.wall_header import AllClear, WallHeader
 from ui.wall_model import Column, IncidentTableModel
@@ -275,6 +276,9 @@ class MainWindow(QMainWindow):
             lambda error: self.show_error(f"ticket delivery failed: {error}")
         )
         self.outbox_indicator.clicked.connect(self.show_ticket_outbox)
+        # a write held in a state conflict: a toast (and desktop message) to decide it
+        self.ticket_delivery.conflicts_found.connect(self._announce)
+        self.notifier.outbox_requested.connect(self.show_ticket_outbox)
 
     def _build_sounds(self, player: SoundPlayer | None, audible: bool) -> None:
         sounds = self.console.config.sounds
@@ -558,7 +562,9 @@ class MainWindow(QMainWindow):
         """Open (or raise) the ticket writes not yet delivered; it follows every pass."""
         dialog = self.ticket_outbox_dialog
         if dialog is None:
-            dialog = TicketOutboxDialog(self, clock=self.clock)
+            dialog = TicketOutboxDialog(
+                self, clock=self.clock, lane=self.ticket_delivery, prompt=self._prompt
+            )
             dialog.incident_chosen.connect(self.select_incident)
             self.ticket_outbox_dialog = dialog
         dialog.set_items(self.ticket_delivery.items)

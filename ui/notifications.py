@@ -54,6 +54,7 @@ _STORM_WORDS = {
     NotificationKind.BREACHED: "breached their SLA",
     NotificationKind.UPDATE_DUE: "owe the customer an update",
     NotificationKind.AUTO_REMEDIATION: "auto-remediated",
+    NotificationKind.TICKET_CONFLICT: "have a ticket write to decide",
 }
 _TRAY_ICONS = {
     Severity.P1: QSystemTrayIcon.MessageIcon.Critical,
@@ -74,12 +75,14 @@ class Notice:
         severity: the colour cue (None: a message about the console itself).
         incident_id: the incident a click selects (None: a summary or a console message).
         error: drawn in the error colour (a policies reload that failed).
+        kind: the notification's kind (a ticket conflict's click also opens the outbox).
     """
 
     text: str
     severity: Severity | None = None
     incident_id: int | None = None
     error: bool = False
+    kind: NotificationKind | None = None
 
 
 def storm_text(notices: Sequence[Notification]) -> str:
@@ -166,6 +169,8 @@ class Toast(QFrame):
         self.label.setWordWrap(True)
         layout.addWidget(self.label, 1)
         tip = "click to select it on the wall" if notice.incident_id else "click to dismiss"
+        if notice.kind is NotificationKind.TICKET_CONFLICT:
+            tip = "click to open the ticket outbox and decide: retry or drop"
         self.setToolTip(tip)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
@@ -361,9 +366,11 @@ class Notifier(QObject):
 
     Signals:
         incident_clicked(int): the operator clicked a toast (or history row) of this incident.
+        outbox_requested(): the operator clicked a ticket conflict's toast (to decide it).
     """
 
     incident_clicked = Signal(int)
+    outbox_requested = Signal()
 
     def __init__(
         self,
@@ -408,7 +415,9 @@ class Notifier(QObject):
                 self._desktop("NOC Console", storm_text(desk), most_severe(desk))
         else:
             for notice in fresh:
-                self.stack.show_notice(Notice(notice.text, notice.severity, notice.incident_id))
+                self.stack.show_notice(
+                    Notice(notice.text, notice.severity, notice.incident_id, kind=notice.kind)
+                )
             for notice in desk:
                 title = f"{notice.key} ({notice.severity.value})"
                 self._desktop(title, notice.text, notice.severity)
@@ -418,11 +427,16 @@ class Notifier(QObject):
 
     def for_the_desktop(self, notice: Notification) -> bool:
         """Desktop messages interrupt whatever the operator is doing: new P1/P2 incidents,
-        breaches, and escalations to this desk's tier (every tier when none is set). At-risk
-        marks and customer-update reminders stay in the window."""
+        breaches, escalations to this desk's tier (every tier when none is set), and ticket
+        writes held for a decision. At-risk marks and customer-update reminders stay in the
+        window."""
         if notice.kind is NotificationKind.ESCALATED:
             return self.tier is None or notice.tier == self.tier.value
-        return notice.kind in (NotificationKind.OPENED, NotificationKind.BREACHED)
+        return notice.kind in (
+            NotificationKind.OPENED,
+            NotificationKind.BREACHED,
+            NotificationKind.TICKET_CONFLICT,
+        )
 
     def show_message(self, text: str, *, error: bool = False) -> Toast:
         """A toast about the console itself ("policies reloaded"); not in the history."""
@@ -467,5 +481,7 @@ class Notifier(QObject):
     def _on_toast_clicked(self, notice: object) -> None:
         if isinstance(notice, Notice) and notice.incident_id is not None:
             self.incident_clicked.emit(notice.incident_id)
+            if notice.kind is NotificationKind.TICKET_CONFLICT:
+                self.outbox_requested.emit()
         elif isinstance(notice, Notice) and notice.severity is not None:
             self.show_history()  # a storm's summary: the list says who

@@ -3,7 +3,10 @@
 With `[[ticketing]]` entries in the config, T queues the incident's ticket create and
 tries it at once; the window runs a delivery pass every 15 s (and right after each T),
 refreshes the wall when a pass confirmed something (the new key shows in the Ticket
-column), and shows what still waits in the status bar and in a small outbox dialog.
+column), and shows what still waits in the status bar and in the outbox dialog
+(ui/ticket_outbox.py), where an operator retries or drops a write that needs attention.
+A write a pass held in a state conflict (the ticket was resolved or closed meanwhile)
+comes out as a notice to decide it.
 """
 
 from __future__ import annotations
@@ -17,21 +20,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QDialogButtonBox,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QTableWidget,
-    QTableWidgetItem,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
 from app.console import Console, utc_now
+from app.console.ticket_conflicts import held_in_conflict
 from app.domain.incident import Incident
 from app.domain.outbox import OutboxItem, OutboxOp, OutboxStatus
 from ui import theme
@@ -113,9 +105,10 @@ def create_ticket(console: Console, incident_id: int, now: datetime) -> TicketOu
 
 
 def status_words(item: OutboxItem) -> str:
-    """'needs attention', 'retrying' (failed at least once) or 'pending'."""
+    """'needs attention' ('... (conflict)' when the ticket moved on), 'retrying' (failed at
+    least once) or 'pending'."""
     if item.status is OutboxStatus.ATTENTION:
-        return "needs attention"
+        return "needs attention (conflict)" if held_in_conflict(item) else "needs attention"
     return "retrying" if item.attempts else "pending"
 
 
@@ -182,6 +175,31 @@ def queued_words(item: OutboxItem) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Decision:
+    """What came of an operator's retry or drop of a write that needed attention.
+
+    Attributes:
+        item_id: the outbox row.
+        action: "retry" or "drop".
+        done: False when the row no longer waited for attention (another desk decided it).
+        incident: after a drop, the stored incident (its timeline has the drop).
+    """
+
+    item_id: int
+    action: str
+    done: bool
+    incident: Incident | None = None
+
+    def words(self) -> str:
+        if not self.done:
+            return f"ticket write {self.item_id} no longer waits for attention"
+        if self.action == "retry":
+            return f"ticket write {self.item_id} will be sent again"
+        key = self.incident.key if self.incident is not None else "the incident"
+        return f"ticket write {self.item_id} dropped; {key}'s timeline says who and why"
+
+
+@dataclass(frozen=True, slots=True)
 class _Job:
     label: str
     call: Callable[[], Any]
@@ -208,14 +226,18 @@ class TicketDelivery(QObject):
         items: the outbox as last loaded (empty before the first pass).
 
     Signals:
-        wall_changed(object): a pass confirmed something; the console's refresh ChangeSet.
+        wall_changed(object): a pass confirmed something (or a drop wrote a timeline
+            event); the console's refresh ChangeSet.
         outbox_changed(object): the list of OutboxItems still waiting, after each pass.
         pass_failed(str): a pass raised; the error in words.
+        conflicts_found(object): a pass held writes in a state conflict; a list of
+            Notifications, one per write (the operator's prompt to decide them).
     """
 
     wall_changed = Signal(object)
     outbox_changed = Signal(object)
     pass_failed = Signal(str)
+    conflicts_found = Signal(object)
 
     def __init__(
         self,
@@ -268,6 +290,49 @@ class TicketDelivery(QObject):
             )
         )
 
+    def retry(self, item_id: int, *, on_result: OnResult, on_error: OnError) -> None:
+        """Send a write that needs attention again, then run a pass (it goes at once)."""
+        console = self.console
+
+        def call() -> tuple[Decision, None, list[OutboxItem]]:
+            released = console.retry_ticket_write(item_id)
+            return Decision(item_id, "retry", released), None, console.outbox()
+
+        self._submit(
+            _Job(f"retry ticket write {item_id}", call, self._decided(on_result), on_error)
+        )
+
+    def drop(self, item_id: int, reason: str, *, on_result: OnResult, on_error: OnError) -> None:
+        """Do not send a write that needs attention (kept, marked dropped, in the incident's
+        timeline as this desk's operator's decision), then run a pass: the writes held
+        behind it go out."""
+        console, now = self.console, self.clock()
+
+        def call() -> tuple[Decision, Any, list[OutboxItem]]:
+            incident = console.drop_ticket_write(item_id, console.operator, reason, now=now)
+            changes = console.refresh(now) if incident is not None else None
+            decision = Decision(item_id, "drop", incident is not None, incident)
+            return decision, changes, console.outbox()
+
+        self._submit(_Job(f"drop ticket write {item_id}", call, self._decided(on_result), on_error))
+
+    def _decided(self, on_result: OnResult) -> OnResult:
+        """After a retry or drop: the wall and the outbox as they are now, the caller's
+        callback with the Decision, then a pass for what the decision let go."""
+
+        def done(result: object) -> None:
+            if not isinstance(result, tuple):
+                return
+            decision, changes, items = result
+            if changes is not None:
+                self.wall_changed.emit(changes)
+            self.items = list(items)
+            self.outbox_changed.emit(self.items)
+            on_result(decision)
+            self.deliver_now()
+
+        return done
+
     def deliver_now(self) -> bool:
         """One pass over what is due, and every fourth the tickets' own changes; skipped
         (False) while a ticket call runs or waits."""
@@ -292,11 +357,13 @@ class TicketDelivery(QObject):
     def _passed(self, result: object) -> None:
         if not isinstance(result, tuple):
             return
-        _report, changes, items = result
+        report, changes, items = result
         if changes is not None:
             self.wall_changed.emit(changes)
         self.items = list(items)
         self.outbox_changed.emit(self.items)
+        if report.conflicts:
+            self.conflicts_found.emit(list(report.conflicts))
 
     def _failed(self, error: BaseException) -> None:
         self.pass_failed.emit(str(error) or type(error).__name__)
@@ -380,76 +447,3 @@ class OutboxIndicator(QWidget):
         for button in (self.pending_button, self.attention_button):
             button.setToolTip(tip)
         self.setVisible(bool(items))
-
-
-class TicketOutboxDialog(QDialog):
-    """The ticket writes not yet delivered, one row each (non-modal; kept and re-shown).
-
-    Attributes:
-        table: the rows (incident, system, op, status, attempts, next attempt, last error).
-        summary: what the rows add up to.
-
-    Signals:
-        incident_chosen(int): a row was double-clicked: its incident id.
-    """
-
-    incident_chosen = Signal(int)
-
-    def __init__(self, parent: QWidget | None = None, *, clock: Clock = utc_now) -> None:
-        super().__init__(parent)
-        self.clock = clock
-        self.setWindowTitle("Ticket outbox")
-        self.setModal(False)
-        self.resize(900, 320)
-        layout = QVBoxLayout(self)
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
-        layout.addWidget(self.summary)
-        table = QTableWidget(0, len(COLUMNS), self)
-        table.setHorizontalHeaderLabels(list(COLUMNS))
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setWordWrap(False)  # one line a row; the server's full words on hover
-        table.verticalHeader().setVisible(False)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
-        table.cellDoubleClicked.connect(self._chosen)
-        self.table = table
-        layout.addWidget(table, 1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.close)
-        layout.addWidget(buttons)
-        self.set_items([])
-
-    def set_items(self, items: Sequence[OutboxItem]) -> None:
-        now = self.clock()
-        pending, attention = counts(items)
-        if not items:
-            self.summary.setText("Every ticket write was delivered.")
-        else:
-            words = [pending_text(pending)] if pending else []
-            if attention:
-                words.append(attention_text(attention, alone=not pending))
-            self.summary.setText(
-                f"{', '.join(words)}. Pending writes are retried every 15 s with backoff;"
-                " refused ones wait here and are never dropped. Double-click a row to select"
-                " its incident."
-            )
-        table = self.table
-        table.setRowCount(len(items))
-        warning = theme.danger_colour(self.palette())
-        for row, item in enumerate(items):
-            for column, text in enumerate(outbox_row(item, now)):
-                cell = QTableWidgetItem(text)
-                cell.setData(_ID_ROLE, item.incident_id)
-                if column == len(COLUMNS) - 1:
-                    cell.setToolTip(text)
-                if item.status is OutboxStatus.ATTENTION and column == COLUMNS.index("Status"):
-                    cell.setForeground(warning)
-                table.setItem(row, column, cell)
-
-    def _chosen(self, row: int, _column: int) -> None:
-        cell = self.table.item(row, 0)
-        if cell is not None:
-            self.incident_chosen.emit(int(cell.data(_ID_ROLE)))

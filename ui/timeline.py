@@ -77,6 +77,9 @@ def event_words(event: TimelineEvent) -> str:
         return f"{RESUME_MARK} clocks resumed{after}"
     if kind in (EventKind.ACKNOWLEDGED, EventKind.RESOLVED):
         return f"{words}{_verdict(event)}"
+    if kind is EventKind.TICKET_WRITE_DROPPED:  # who in Actor, why in Note
+        ticket = f" ({data['ticket']})" if data.get("ticket") else ""
+        return f"ticket write dropped: {data.get('write') or data.get('op', '')}{ticket}"
     return words
 
 

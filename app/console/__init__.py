@@ -594,8 +594,18 @@ class Console:
         return self.tickets.link(incident_id)
 
     def retry_ticket_write(self, item_id: int) -> bool:
-        """Release a ticket write that waits for attention; False if there is no such row."""
+        """Release a ticket write that waits for attention; False if there is no such row.
+        One held in a state conflict is then sent anyway, while the ticket stays as it was."""
         return self.tickets.retry(item_id)
+
+    def drop_ticket_write(
+        self, item_id: int, actor: str, reason: str, *, now: datetime | None = None
+    ) -> Incident | None:
+        """Decide not to send a ticket write that waits for attention: the row is kept,
+        marked dropped, the incident's timeline says who dropped which write and why, and
+        the incident's later writes are no longer held. The stored incident, or None if no
+        such row waits; a blank reason is refused (DomainError)."""
+        return self.tickets.drop(item_id, actor, reason, now or self.wall_clock())
 
     def outbox(self) -> list[OutboxItem]:
         """Ticket writes not yet delivered: pending, retrying and needing attention."""

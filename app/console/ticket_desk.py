@@ -33,11 +33,23 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.config.settings import TicketingConfig
+from app.console.ticket_conflicts import (
+    COMMENT_SENT,
+    CONFIRMED_STATUS,
+    CONFLICT_STATUS,
+    Replay,
+    conflict_notices,
+    conflict_words,
+    replay_plan,
+    status_of,
+    write_words,
+)
 from app.console.ticket_sync import RemoteChange, remote_change
 from app.console.ticket_updates import resolution_code
 from app.domain.alert import Alert
 from app.domain.errors import DomainError
 from app.domain.incident import Incident
+from app.domain.notifications import Notification
 from app.domain.outbox import OutboxItem, OutboxOp, OutboxStatus, TicketLink
 from app.domain.severity import Severity
 from app.store import Database
@@ -75,11 +87,13 @@ class NoTicketingSystem(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """What one delivery pass did, for the CLI and the status bar."""
+    """What one delivery pass did, for the CLI and the status bar; `conflicts` has a
+    notice for each write this pass held in a state conflict (the operator's prompt)."""
 
     delivered: list[OutboxItem] = field(default_factory=list)
     retrying: list[OutboxItem] = field(default_factory=list)
     attention: list[OutboxItem] = field(default_factory=list)
+    conflicts: list[Notification] = field(default_factory=list)
 
 
 class TicketDesk:
@@ -216,15 +230,43 @@ class TicketDesk:
         return links[0] if links else None
 
     def retry(self, item_id: int) -> bool:
-        """Send a row that waits for attention again (after the cause was fixed)."""
+        """Send a row that waits for attention again (after the cause was fixed). A write
+        held because the ticket was done is then sent while the ticket stays in the status
+        the operator saw; if it moved on again, the row comes back here."""
         with self.database.write() as session:
             outbox = OutboxRepository(session)
-            if not any(
-                i.id == item_id and i.status is OutboxStatus.ATTENTION for i in outbox.waiting()
-            ):
+            item = outbox.get(item_id)
+            if item is None or item.status is not OutboxStatus.ATTENTION:
                 return False
-            outbox.release(item_id)
-        return True
+            payload = None
+            if item.payload.get(CONFLICT_STATUS):
+                payload = {**item.payload, CONFIRMED_STATUS: item.payload[CONFLICT_STATUS]}
+            return outbox.release(item_id, payload=payload)
+
+    def drop(self, item_id: int, actor: str, reason: str, now: datetime) -> Incident | None:
+        """Do not send a row that waits for attention: it is kept, marked dropped, and the
+        incident's timeline says who dropped which write and why (one transaction); the
+        rows held behind it go out with the next pass. None if no such row waits."""
+        with self.database.write() as session:
+            outbox = OutboxRepository(session)
+            item = outbox.get(item_id)
+            if item is None or item.status is not OutboxStatus.ATTENTION:
+                return None
+            link = TicketRepository(session).link(item.incident_id, item.system)
+            incidents = IncidentRepository(session)
+            before = incidents.get(item.incident_id)
+            data = {
+                "system": item.system,
+                "op": item.op.value,
+                "ticket": (link.key if link is not None else None) or "",
+                "write": write_words(item.op, item.payload),
+                "outbox_id": str(item_id),
+            }
+            after = before.record_dropped_ticket_write(actor, now, reason, data)
+            outbox.drop(item_id)
+            stored = incidents.save(before, after, now)
+        log.info("ticket write %s for %s dropped by %s: %s", item_id, stored.key, actor, reason)
+        return stored
 
     def waiting(self) -> list[OutboxItem]:
         with self.database.read() as session:
@@ -245,6 +287,11 @@ class TicketDesk:
                 report.retrying.append(item)
             else:
                 report.attention.append(item)
+        held = {item.id for item in report.attention if item.id is not None}
+        if held:
+            kinds = {entry.name: entry.kind for entry in self.systems}
+            with self.database.read() as session:
+                report.conflicts.extend(conflict_notices(session, held, kinds, now))
         return report
 
     def _deliver(self, item: OutboxItem, now: datetime) -> str:
@@ -301,8 +348,9 @@ class TicketDesk:
                     count=False,
                 )
                 return "retrying"
+        mark = client.mark(draft.project)
         with self.database.write() as session:
-            OutboxRepository(session).attempted(item.id, now)
+            OutboxRepository(session).attempted(item.id, now, mark)
         created = client.create(draft)
         self._confirm(item, link, created, now)
         return "delivered"
@@ -313,15 +361,24 @@ class TicketDesk:
         if link is None or link.remote_id is None:
             return self._attention(item, "the incident has no ticket in this system yet", "payload")
         payload = item.payload
+        if item.op is not OutboxOp.COMMENT:  # a comment overwrites nothing: never checked
+            remote = client.get(link.remote_id)
+            plan = replay_plan(item.op, payload, remote)
+            if plan is Replay.CONFLICT:
+                return self._conflict(client, item, remote)
+            if plan is Replay.DONE_ALREADY:
+                log.info("%s is %s already: %s not sent", remote.key, remote.status, item.op)
+                self._mark_delivered(item, now)
+                return "delivered"
         if item.op is OutboxOp.COMMENT:
             client.comment(link.remote_id, str(payload["text"]))
         elif item.op is OutboxOp.UPDATE:
             severity = payload.get("severity")
             client.update(
                 link.remote_id,
-                TicketChange(
+                TicketChange(  # never an assignee: a reassignment in the ticket stands
                     severity=Severity(severity) if severity else None,
-                    comment=payload.get("comment"),
+                    comment=None if payload.get(COMMENT_SENT) else payload.get("comment"),
                 ),
             )
         elif item.op is OutboxOp.RESOLVE:
@@ -401,7 +458,21 @@ class TicketDesk:
         with self.database.write() as session:
             OutboxRepository(session).retry_later(item.id, at, error, kind, count=count)
 
-    def _attention(self, item: OutboxItem, error: str, kind: str) -> str:
+    def _conflict(self, client: TicketingClient, item: OutboxItem, remote: RemoteTicket) -> str:
+        """The ticket is done: the update's comment is appended (it overwrites nothing), its
+        field change waits for an operator, with what stopped it in plain words."""
+        payload = {**item.payload, CONFLICT_STATUS: status_of(remote)}
+        comment = payload.get("comment")
+        if comment and not payload.get(COMMENT_SENT):
+            # at least once: a crash before the row is stored sends the comment again
+            client.comment(remote.id, str(comment))
+            payload[COMMENT_SENT] = True
+        words = conflict_words(item.op, payload, remote, client.kind)
+        return self._attention(item, words, ErrorKind.CONFLICT.value, payload=payload)
+
+    def _attention(
+        self, item: OutboxItem, error: str, kind: str, *, payload: Mapping[str, Any] | None = None
+    ) -> str:
         assert item.id is not None
         log.warning(
             "ticket write %s for incident %s needs attention: %s",
@@ -410,7 +481,7 @@ class TicketDesk:
             error,
         )
         with self.database.write() as session:
-            OutboxRepository(session).needs_attention(item.id, error, kind)
+            OutboxRepository(session).needs_attention(item.id, error, kind, payload=payload)
         return "attention"
 
     def _client(self, entry: TicketingConfig) -> TicketingClient:

@@ -93,6 +93,9 @@ class EventKind(StrEnum):
     NOTE = "note"
     RUNBOOK_STEP = "runbook_step"  # a checklist step ticked, unticked, skipped or answered
     ACTION_RUN = "action_run"  # a runbook action started or finished (the audit row's id in data)
+    # an operator decided a ticket write waiting for attention is not to be sent (who,
+    # which write and why); the outbox row is kept, marked dropped
+    TICKET_WRITE_DROPPED = "ticket_write_dropped"
 
 
 def _same(states: frozenset[IncidentState]) -> Mapping[IncidentState, IncidentState]:
@@ -138,8 +141,12 @@ TRANSITIONS: Mapping[EventKind, Mapping[IncidentState, IncidentState]] = Mapping
         EventKind.NOTE: _same(frozenset(IncidentState)),
         EventKind.RUNBOOK_STEP: _same(OPEN_STATES),
         EventKind.ACTION_RUN: _same(OPEN_STATES),
+        # often the close sent after the incident was closed: possible in any state
+        EventKind.TICKET_WRITE_DROPPED: _same(frozenset(IncidentState)),
     }
 )
+# what may be written in any state, even a terminal one: it changes only the timeline
+ANNOTATIONS = frozenset({EventKind.NOTE, EventKind.TICKET_WRITE_DROPPED})
 
 _VERBS: Mapping[EventKind, str] = {
     EventKind.ACKNOWLEDGED: "acknowledge",
@@ -162,6 +169,7 @@ _VERBS: Mapping[EventKind, str] = {
     EventKind.NOTE: "add a note to",
     EventKind.RUNBOOK_STEP: "work the runbook of",
     EventKind.ACTION_RUN: "run a runbook action on",
+    EventKind.TICKET_WRITE_DROPPED: "record a dropped ticket write on",
 }
 
 
@@ -619,6 +627,14 @@ class Incident:
     def add_note(self, actor: str, now: datetime, note: str) -> Incident:
         note = _required(note, "a note")
         return self._record(EventKind.NOTE, self._stamp(now), actor, note, {})
+
+    def record_dropped_ticket_write(
+        self, actor: str, now: datetime, reason: str, data: Mapping[str, str]
+    ) -> Incident:
+        """An operator dropped a ticket write that waited for attention; `data` says which
+        (system, op, ticket, write in words, outbox row id), the reason is required."""
+        reason = _required(reason, "a reason to drop a ticket write, for the timeline")
+        return self._record(EventKind.TICKET_WRITE_DROPPED, self._stamp(now), actor, reason, data)
 
     def record_runbook(
         self, kind: EventKind, actor: str, now: datetime, note: str, data: Mapping[str, str]

@@ -31,6 +31,8 @@ class NotificationKind(StrEnum):
     BREACHED = "breached"
     UPDATE_DUE = "update_due"
     AUTO_REMEDIATION = "auto_remediation"  # a policy ran a runbook action without a human
+    # a queued ticket write met a ticket changed meanwhile: held for an operator's decision
+    TICKET_CONFLICT = "ticket_conflict"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +40,9 @@ class Notification:
     """One notice for one incident.
 
     Attributes:
-        kind: opened (a new P1 or P2), escalated, at_risk, breached, or update_due (the
-            customer is owed an update).
+        kind: opened (a new P1 or P2), escalated, at_risk, breached, update_due (the
+            customer is owed an update), auto_remediation, or ticket_conflict (a queued
+            ticket write was held: retry or drop it in the outbox).
         incident_id, key, severity, title: which incident.
         text: one line an operator reads ("INC-000017 escalated to L2 (noc-l2): ...").
         team: who should act, when known.

@@ -4,7 +4,8 @@ Every write to a ticketing system is first a row here, committed in the same tra
 as the incident change that caused it; a worker delivers rows in order per incident. A
 row is only marked delivered after the system confirmed it, so a crash, a 503 or a
 network outage loses nothing: the row is still there at the next start. A 400, 401, 403
-or 404 is not retried blindly: the row waits in "needs attention" with the server's words.
+or 404 is not retried blindly: the row waits in "needs attention" with the server's words,
+until an operator retries it or drops it (a dropped row is kept, marked "dropped").
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ class OutboxOp(StrEnum):
 class OutboxStatus(StrEnum):
     PENDING = "pending"  # waiting for its turn or its next attempt
     DELIVERED = "delivered"
-    ATTENTION = "attention"  # the system refused it: a person must look (never dropped)
+    ATTENTION = "attention"  # refused or in conflict: waits for a person to retry or drop it
+    # an operator decided not to send it (who and why: the incident's timeline); kept
+    DROPPED = "dropped"
+
+
+# nothing more will be sent for a row in these: it no longer holds its incident's queue
+SETTLED = frozenset({OutboxStatus.DELIVERED, OutboxStatus.DROPPED})
 
 
 @dataclass(frozen=True, slots=True)

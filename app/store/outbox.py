@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.domain.incident import OPEN_STATES
-from app.domain.outbox import OutboxItem, OutboxOp, OutboxStatus, TicketLink
+from app.domain.outbox import SETTLED, OutboxItem, OutboxOp, OutboxStatus, TicketLink
 from app.store.tables import IncidentRow, OutboxRow, TicketRow
 
 _OPEN = sorted(state.value for state in OPEN_STATES)
+_SETTLED = sorted(status.value for status in SETTLED)  # delivered or dropped: nothing to send
 
 
 class TicketRepository:
@@ -104,7 +107,7 @@ class OutboxRepository:
         state); only a human releases it (retry or drop in the outbox view)."""
         heads = (
             select(OutboxRow.incident_id, OutboxRow.system, func.min(OutboxRow.id).label("first"))
-            .where(OutboxRow.status != OutboxStatus.DELIVERED.value)
+            .where(OutboxRow.status.not_in(_SETTLED))
             .group_by(OutboxRow.incident_id, OutboxRow.system)
         )
         if incident_id is not None:
@@ -160,32 +163,65 @@ class OutboxRepository:
             values["attempts"] = OutboxRow.attempts + 1
         self.session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(values))
 
-    def needs_attention(self, item_id: int, error: str, kind: str) -> None:
-        self.session.execute(
-            update(OutboxRow)
-            .where(OutboxRow.id == item_id)
-            .values(status=OutboxStatus.ATTENTION.value, last_error=error, error_kind=kind)
-        )
+    def needs_attention(
+        self, item_id: int, error: str, kind: str, *, payload: Mapping[str, Any] | None = None
+    ) -> None:
+        """Hold the row for a person; `payload`, when given, is what is left to send (a
+        conflicting update whose comment already went out)."""
+        values: dict[str, object] = {
+            "status": OutboxStatus.ATTENTION.value,
+            "last_error": error,
+            "error_kind": kind,
+        }
+        if payload is not None:
+            values["payload"] = dict(payload)
+        self.session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(values))
 
-    def release(self, item_id: int) -> None:
-        """An operator sends a row waiting for attention again (after fixing the cause)."""
-        self.session.execute(
+    def release(self, item_id: int, *, payload: Mapping[str, Any] | None = None) -> bool:
+        """An operator sends a row waiting for attention again (after fixing the cause, or
+        deciding a conflict: `payload` then records what they confirmed)."""
+        values: dict[str, object] = {"status": OutboxStatus.PENDING.value, "next_attempt_at": None}
+        if payload is not None:
+            values["payload"] = dict(payload)
+        result = self.session.execute(
             update(OutboxRow)
             .where(OutboxRow.id == item_id, OutboxRow.status == OutboxStatus.ATTENTION.value)
-            .values(status=OutboxStatus.PENDING.value, next_attempt_at=None)
+            .values(values)
         )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def drop(self, item_id: int) -> bool:
+        """An operator decided a row waiting for attention is not to be sent: it is kept,
+        marked dropped, and no longer holds the rows queued behind it."""
+        result = self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id == item_id, OutboxRow.status == OutboxStatus.ATTENTION.value)
+            .values(status=OutboxStatus.DROPPED.value, next_attempt_at=None)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def get(self, item_id: int) -> OutboxItem | None:
+        row = self.session.get(OutboxRow, item_id)
+        return _item(row) if row is not None else None
+
+    def by_ids(self, item_ids: Collection[int]) -> list[OutboxItem]:
+        if not item_ids:
+            return []
+        rows = self.session.scalars(
+            select(OutboxRow).where(OutboxRow.id.in_(sorted(item_ids))).order_by(OutboxRow.id)
+        )
+        return [_item(row) for row in rows]
 
     def waiting(self) -> list[OutboxItem]:
-        """Everything not yet delivered (pending, retrying, needs attention), oldest first."""
+        """Everything not yet delivered nor dropped (pending, retrying, needs attention),
+        oldest first."""
         rows = self.session.scalars(
-            select(OutboxRow)
-            .where(OutboxRow.status != OutboxStatus.DELIVERED.value)
-            .order_by(OutboxRow.id)
+            select(OutboxRow).where(OutboxRow.status.not_in(_SETTLED)).order_by(OutboxRow.id)
         )
         return [_item(row) for row in rows]
 
     def pending_count(self) -> int:
-        query = select(func.count()).where(and_(OutboxRow.status != OutboxStatus.DELIVERED.value))
+        query = select(func.count()).where(and_(OutboxRow.status.not_in(_SETTLED)))
         return int(self.session.scalar(query) or 0)
 
     def for_incident(self, incident_id: int) -> list[OutboxItem]:

@@ -181,6 +181,30 @@ def test_the_desktop_hears_new_p1s_breaches_and_escalations_to_this_tier(
     assert desktop.shown[-1][0] == "INC-000007 (P1)"
 
 
+def test_a_ticket_conflict_reaches_the_desktop_and_its_toast_opens_the_outbox(
+    qtbot, t0: datetime
+) -> None:
+    from PySide6.QtWidgets import QMainWindow
+
+    host = QMainWindow()
+    qtbot.addWidget(host)
+    desktop = Desktop()
+    notifier = Notifier(host, desktop=desktop, clock=lambda: t0)
+    words = "INC-000008: OPS-3 is Resolved in Jira; the queued priority change to P1 was not sent."
+    notifier.notify([notice(8, NotificationKind.TICKET_CONFLICT, text=words, at=t0)])
+    assert desktop.shown == [("INC-000008 (P1)", words, Severity.P1)]
+    (toast,) = notifier.stack.toasts
+    assert "ticket outbox" in toast.toolTip()
+    opened: list[bool] = []
+    chosen: list[int] = []
+    notifier.outbox_requested.connect(lambda: opened.append(True))
+    notifier.incident_clicked.connect(chosen.append)
+    qtbot.mouseClick(toast, Qt.MouseButton.LeftButton)
+    assert (opened, chosen) == ([True], [8])
+    many = [notice(i, NotificationKind.TICKET_CONFLICT, text=str(i), at=t0) for i in (1, 2)]
+    assert storm_text(many) == "2 incidents have a ticket write to decide"
+
+
 # ---------------------------------------------------------------------- the SLA tick
 
 

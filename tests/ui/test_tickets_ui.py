@@ -10,14 +10,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from pytest_httpserver import HTTPServer
 
 from app.console import Console
 from app.domain.incident import EventKind, Incident
+from app.domain.notifications import NotificationKind
 from app.domain.outbox import OutboxItem, OutboxOp, OutboxStatus
+from app.domain.severity import Severity
 from tests.helpers.jira_fake import TOKEN, JiraFake
 from tests.helpers.peers import free_port
 from tests.helpers.ticketing import jira_entry, ticketing_console
@@ -309,3 +313,125 @@ def test_an_assignee_set_in_jira_comes_back_to_the_wall(
     assert row is not None
     assert window.model.index(row, Column.OWNER).data() == "Bob Ray"
     assert console.incident(target.id).timeline[-1].actor == f"ticket {issue.key}"
+
+
+# ------------------------------------------------------------------ conflicts and decisions
+
+
+def conflict_held(qtbot, window: MainWindow, jira: JiraFake, console: Console) -> Incident:  # type: ignore[no-untyped-def]
+    """The selected incident's ticket is created, then resolved in Jira; a priority change
+    queued afterwards meets it on the next pass and is held (RELIABILITY 12)."""
+    target = selected(window)
+    press_t(qtbot, window)
+    (issue,) = jira.issues.values()
+    jira.advance(timedelta(minutes=5))
+    issue.status, issue.resolution, issue.updated = "Resolved", "Done", jira.now
+    console.change_severity(target.id or 0, Severity.P1, window.clock(), "checkout down")
+    assert window.ticket_delivery.deliver_now()
+    idle(qtbot, window)
+    return target
+
+
+def test_a_state_conflict_is_a_notice_that_opens_the_outbox_to_decide(
+    qtbot, window: MainWindow, jira: JiraFake, console: Console, tmp_path: Path
+) -> None:
+    target = conflict_held(qtbot, window, jira, console)
+    (issue,) = jira.issues.values()
+    words = (
+        f"{target.key}: {issue.key} is Resolved in Jira; the queued priority change to P1 was"
+        " not sent. Decide in the ticket outbox (retry or drop)."
+    )
+    assert window.notifier.stack.texts()[0] == words  # a toast: it blocks nothing
+    assert window.notifier.history[0].kind is NotificationKind.TICKET_CONFLICT
+    assert window.outbox_indicator.attention_button.text() == "1 ticket update needs attention"
+    assert jira.calls("edit") == []
+    # a click on the toast selects the incident and opens the outbox
+    toast = window.notifier.stack.toasts[0]
+    qtbot.mouseClick(toast, Qt.MouseButton.LeftButton)
+    dialog = window.ticket_outbox_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert selected(window).id == target.id
+    assert dialog.table.item(0, 3).text() == "needs attention (conflict)"
+    held = dialog.selected_item()  # opened to decide: the held write is selected
+    assert held is not None
+    assert held.status is OutboxStatus.ATTENTION
+    assert dialog.retry_button.isEnabled()
+    assert dialog.drop_button.isEnabled()
+    assert f"{issue.key} is Resolved in Jira" in dialog.detail.text()
+    assert "Retry sends it anyway" in dialog.detail.text()
+    # a pass refreshes the rows; the selection stays on the held write
+    window.ticket_delivery.deliver_now()
+    idle(qtbot, window)
+    assert dialog.selected_item() is not None
+    dialog.resize(1000, 400)  # rendered offscreen, as reviewed (the held row, its words)
+    assert dialog.grab().save(str(tmp_path / "outbox-conflict.png"))
+
+
+def test_drop_asks_why_and_the_timeline_says_who_dropped_which_write(
+    qtbot, window: MainWindow, jira: JiraFake, console: Console, prompts: Prompts
+) -> None:
+    target = conflict_held(qtbot, window, jira, console)
+    (issue,) = jira.issues.values()
+    dialog = window.show_ticket_outbox()
+    dialog.table.selectRow(0)
+    held = dialog.selected_item()
+    assert held is not None
+    prompts.answers.append(None)  # cancelled: nothing happens
+    assert dialog.drop_button.isEnabled()
+    assert not dialog.drop_selected()
+    assert console.outbox()[0].status is OutboxStatus.ATTENTION
+    prompts.answers.append("the customer closed it; priority is moot")
+    dialog.drop_button.click()
+    idle(qtbot, window)
+    title, label, required = prompts.asked[-1]
+    assert title == f"Drop ticket write {held.id}"
+    assert "priority change to P1" in label
+    assert required
+    assert dialog.feedback.text() == (
+        f"ticket write {held.id} dropped; {target.key}'s timeline says who and why"
+    )
+    assert dialog.table.rowCount() == 0
+    assert window.outbox_indicator.isHidden()
+    event = console.incident(target.id or 0).timeline[-1]
+    assert event.kind is EventKind.TICKET_WRITE_DROPPED
+    assert (event.actor, event.note) == ("alice", "the customer closed it; priority is moot")
+    panel = panel_of(window)
+    timeline = panel.timeline
+    last = timeline.rowCount() - 1
+    assert (
+        timeline.item(last, 1).text()
+        == f"ticket write dropped: priority change to P1 ({issue.key})"
+    )
+    assert jira.calls("edit") == []
+
+
+def test_retry_from_the_outbox_sends_the_held_write_anyway(
+    qtbot, window: MainWindow, jira: JiraFake, console: Console
+) -> None:
+    conflict_held(qtbot, window, jira, console)
+    (issue,) = jira.issues.values()
+    dialog = window.show_ticket_outbox()
+    dialog.table.selectRow(0)
+    held = dialog.selected_item()
+    assert held is not None
+    dialog.retry_button.click()
+    assert not dialog.retry_button.isEnabled()  # one decision at a time
+    idle(qtbot, window)
+    assert dialog.feedback.text() == f"ticket write {held.id} will be sent again"
+    (edit,) = jira.calls("edit")
+    assert edit.json == {"fields": {"priority": {"name": "Highest"}}}
+    assert issue.status == "Resolved"
+    assert dialog.table.rowCount() == 0
+
+
+def test_a_pending_write_offers_no_decision(qtbot, window: MainWindow, jira: JiraFake) -> None:
+    jira.fail("create", 503)
+    press_t(qtbot, window)
+    dialog = window.show_ticket_outbox()
+    dialog.table.selectRow(0)
+    assert dialog.table.item(0, 3).text() == "retrying"
+    assert not dialog.retry_button.isEnabled()
+    assert not dialog.drop_button.isEnabled()
+    assert not dialog.retry_selected()
+    assert "sent on its own" in dialog.detail.text()
