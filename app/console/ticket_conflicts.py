@@ -39,6 +39,7 @@ SYSTEM_NAMES = {"jira": "Jira", "servicenow": "ServiceNow"}
 CONFLICT_STATUS = "conflict_status"  # the ticket's status when the conflict was found
 CONFIRMED_STATUS = "confirmed_status"  # the status an operator's retry accepted
 COMMENT_SENT = "comment_sent"  # an update's comment went out already: only its field waits
+NOTES_SENT = "notes_sent"  # a resolve's or close's notes went out as a comment already
 
 
 class Replay(StrEnum):

@@ -37,6 +37,7 @@ from app.console.ticket_conflicts import (
     COMMENT_SENT,
     CONFIRMED_STATUS,
     CONFLICT_STATUS,
+    NOTES_SENT,
     Replay,
     conflict_notices,
     conflict_words,
@@ -72,9 +73,13 @@ SYNC_MARGIN = timedelta(minutes=1)  # the systems' clocks are not ours, and seco
 # how long a search may lag behind a create it should show; only waited for an attempt
 # stored without a bookmark (before migration 0007)
 CREATE_LAG = timedelta(minutes=2)
-# a delivery holds its row for this many call timeouts (a create and its property, with
-# room to spare); a desk that died mid-call frees the row when that runs out
-LEASE_CALLS = 3
+# a delivery holds its row for this many call timeouts: a Jira close takes up to six calls
+# (read, status, transitions, notes, transition, its second step), a create three (mark,
+# issue, property), with room to spare; a desk that died mid-call frees the row when that
+# runs out. A create's lookup by key after a crash reads one issue per call and is not
+# bounded by this: it is read-only, and re-creating waits until twice the timeout after
+# the attempt.
+LEASE_CALLS = 8
 BACKOFF_FIRST = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(minutes=10)
 RETRY_AFTER_CAP = timedelta(hours=1)
@@ -381,12 +386,16 @@ class TicketDesk:
                     comment=None if payload.get(COMMENT_SENT) else payload.get("comment"),
                 ),
             )
-        elif item.op is OutboxOp.RESOLVE:
-            code = resolution_code(client.kind, str(payload["code"]))
-            client.resolve(link.remote_id, code, str(payload["notes"]))
         else:
             code = resolution_code(client.kind, str(payload["code"]))
-            client.close(link.remote_id, code, str(payload["notes"]))
+            finish = client.resolve if item.op is OutboxOp.RESOLVE else client.close
+            finish(
+                link.remote_id,
+                code,
+                str(payload["notes"]),
+                notes_posted=bool(payload.get(NOTES_SENT)),
+                on_notes_posted=lambda: self._remember_notes_sent(item),
+            )
         self._mark_delivered(item, now)
         return "delivered"
 
@@ -457,6 +466,13 @@ class TicketDesk:
         assert item.id is not None
         with self.database.write() as session:
             OutboxRepository(session).retry_later(item.id, at, error, kind, count=count)
+
+    def _remember_notes_sent(self, item: OutboxItem) -> None:
+        """A resolve's notes went out as a comment of their own: a retry of its state
+        change must not post them again (at least once: a crash before this commits)."""
+        assert item.id is not None
+        with self.database.write() as session:
+            OutboxRepository(session).set_payload(item.id, {**item.payload, NOTES_SENT: True})
 
     def _conflict(self, client: TicketingClient, item: OutboxItem, remote: RemoteTicket) -> str:
         """The ticket is done: the update's comment is appended (it overwrites nothing), its

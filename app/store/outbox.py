@@ -177,6 +177,12 @@ class OutboxRepository:
             values["payload"] = dict(payload)
         self.session.execute(update(OutboxRow).where(OutboxRow.id == item_id).values(values))
 
+    def set_payload(self, item_id: int, payload: Mapping[str, Any]) -> None:
+        """What is left to send, after part of a write went out (its comment, its notes)."""
+        self.session.execute(
+            update(OutboxRow).where(OutboxRow.id == item_id).values(payload=dict(payload))
+        )
+
     def release(self, item_id: int, *, payload: Mapping[str, Any] | None = None) -> bool:
         """An operator sends a row waiting for attention again (after fixing the cause, or
         deciding a conflict: `payload` then records what they confirmed)."""

@@ -10,7 +10,7 @@ can help (a 429 with its Retry-After, a 5xx, a network error) or a person must l
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -203,9 +203,32 @@ class TicketingClient(Protocol):
 
     def update(self, ticket_id: str, change: TicketChange) -> None: ...
 
-    def resolve(self, ticket_id: str, code: str, notes: str) -> None: ...
+    def resolve(
+        self,
+        ticket_id: str,
+        code: str,
+        notes: str,
+        *,
+        notes_posted: bool = False,
+        on_notes_posted: Callable[[], None] | None = None,
+    ) -> None:
+        """Resolve with a resolution code and notes. Where the notes must go as a separate
+        comment before the state change (a Jira transition without a screen), a retry
+        would post them again: the caller records `on_notes_posted` and passes
+        `notes_posted=True` next time."""
+        ...
 
-    def close(self, ticket_id: str, code: str, notes: str) -> None: ...
+    def close(
+        self,
+        ticket_id: str,
+        code: str,
+        notes: str,
+        *,
+        notes_posted: bool = False,
+        on_notes_posted: Callable[[], None] | None = None,
+    ) -> None:
+        """As `resolve`, to the closed state."""
+        ...
 
     def updated_since(self, ticket_ids: Sequence[str], since: datetime) -> list[RemoteTicket]:
         """The tickets among these changed at or after `since` (paged).

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
@@ -304,13 +304,31 @@ class JiraClient:
         if body:
             self._call("PUT", f"issue/{_path(ticket_id)}", json=body)
 
-    def resolve(self, ticket_id: str, code: str, notes: str) -> None:
+    def resolve(
+        self,
+        ticket_id: str,
+        code: str,
+        notes: str,
+        *,
+        notes_posted: bool = False,
+        on_notes_posted: Callable[[], None] | None = None,
+    ) -> None:
         """Move to a done status (a "Resolve" transition first); already done: nothing to do."""
-        self._finish(ticket_id, code, notes, "resolve")
+        notes_once = _NotesOnce(notes, notes_posted, on_notes_posted)
+        self._finish(ticket_id, code, notes_once, "resolve")
 
-    def close(self, ticket_id: str, code: str, notes: str) -> None:
+    def close(
+        self,
+        ticket_id: str,
+        code: str,
+        notes: str,
+        *,
+        notes_posted: bool = False,
+        on_notes_posted: Callable[[], None] | None = None,
+    ) -> None:
         """Move to Closed (through a done status if the workflow needs two steps)."""
-        self._finish(ticket_id, code, notes, "close")
+        notes_once = _NotesOnce(notes, notes_posted, on_notes_posted)
+        self._finish(ticket_id, code, notes_once, "close")
 
     def updated_since(self, ticket_ids: Sequence[str], since: datetime) -> list[RemoteTicket]:
         """The issues among these updated at or after `since`, 50 keys per query, every page."""
@@ -353,7 +371,7 @@ class JiraClient:
         )
 
     def _finish(
-        self, ticket_id: str, code: str, notes: str, goal: Literal["resolve", "close"]
+        self, ticket_id: str, code: str, notes: _NotesOnce, goal: Literal["resolve", "close"]
     ) -> None:
         issue = _object(
             self._call("GET", f"issue/{_path(ticket_id)}", params={"fields": "status"}), "issue"
@@ -371,7 +389,7 @@ class JiraClient:
             # a two-step workflow (Resolved, then Closed): take its close step if it has one
             then = self._pick(ticket_id, goal, reached, preferred_only=True)
             if then is not None:
-                self._transition(ticket_id, then, code, "")
+                self._transition(ticket_id, then, code, _NotesOnce(""))
 
     def _pick(
         self, ticket_id: str, goal: str, status: str, *, preferred_only: bool = False
@@ -412,18 +430,23 @@ class JiraClient:
         choices = named if preferred_only else named or done
         return choices[0] if choices else None
 
-    def _transition(self, ticket_id: str, transition: dict[str, Any], code: str, notes: str) -> str:
+    def _transition(
+        self, ticket_id: str, transition: dict[str, Any], code: str, notes: _NotesOnce
+    ) -> str:
         """Take it, with the resolution when its screen has one; the status name reached."""
         body: dict[str, Any] = {"transition": {"id": str(transition["id"])}}
         screen = transition.get("fields")
         if code and isinstance(screen, dict) and "resolution" in screen:
             body["fields"] = {"resolution": {"name": code}}
-        if notes and transition.get("hasScreen"):
-            body["update"] = {"comment": [{"add": {"body": self._rich(notes)}}]}
-        elif notes:
+        if notes.text and transition.get("hasScreen"):
+            body["update"] = {"comment": [{"add": {"body": self._rich(notes.text)}}]}
+        elif notes.text and not notes.posted:
             # Jira refuses update.comment on a transition without a screen: comment first,
-            # so the notes land even if the transition then fails (RELIABILITY.md 13)
-            self.comment(ticket_id, notes)
+            # so the notes land even if the transition then fails (RELIABILITY.md 13), and
+            # say so, so that a retry of the transition does not post them again
+            self.comment(ticket_id, notes.text)
+            if notes.on_posted is not None:
+                notes.on_posted()
         self._call("POST", f"issue/{_path(ticket_id)}/transitions", json=body)
         return str(transition["to"].get("name", ""))
 
@@ -542,6 +565,16 @@ class JiraClient:
 
 if TYPE_CHECKING:  # mypy holds the client to the protocol, signature by signature
     _CONFORMS: type[TicketingClient] = JiraClient
+
+
+@dataclass(frozen=True, slots=True)
+class _NotesOnce:
+    """A resolution's notes: posted already as a comment by an earlier attempt, or not,
+    and whom to tell once they are."""
+
+    text: str
+    posted: bool = False
+    on_posted: Callable[[], None] | None = None
 
 
 def _authorization(name: str, user: str | None, token: str) -> str:

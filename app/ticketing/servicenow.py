@@ -315,10 +315,27 @@ class ServiceNowClient:
         if body:
             self._patch(ticket_id, body, params)
 
-    def resolve(self, ticket_id: str, code: str, notes: str) -> None:
+    def resolve(
+        self,
+        ticket_id: str,
+        code: str,
+        notes: str,
+        *,
+        notes_posted: bool = False,
+        on_notes_posted: Callable[[], None] | None = None,
+    ) -> None:
+        """The notes are a field of the same PATCH (close_notes): sent again, they land once."""
         self._patch(ticket_id, {"state": RESOLVED_CODE, "close_code": code, "close_notes": notes})
 
-    def close(self, ticket_id: str, code: str, notes: str) -> None:
+    def close(
+        self,
+        ticket_id: str,
+        code: str,
+        notes: str,
+        *,
+        notes_posted: bool = False,
+        on_notes_posted: Callable[[], None] | None = None,
+    ) -> None:
         self._patch(ticket_id, {"state": CLOSED_CODE, "close_code": code, "close_notes": notes})
 
     def updated_since(self, ticket_ids: Sequence[str], since: datetime) -> list[RemoteTicket]:

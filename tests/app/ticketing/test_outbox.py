@@ -253,6 +253,31 @@ def test_a_comment_queued_before_a_failing_close_still_lands_in_order(
     assert issue.resolution == "Done"
 
 
+def test_a_retried_close_posts_its_notes_once(
+    console: Console, jira: JiraFake, t0: datetime
+) -> None:
+    """A transition without a screen takes no comment: the notes go first as a comment of
+    their own, and a retry of the failed transition must not post them again."""
+    incident_id = only_incident(console)
+    console.request_ticket(incident_id, t0)
+    console.deliver_tickets(t0)
+    console.resolve(incident_id, t0 + timedelta(minutes=1), "fixed")
+    console.deliver_tickets(t0 + timedelta(minutes=1))
+    (issue,) = jira.issues.values()
+    assert issue.status == "Resolved"
+    console.close(incident_id, t0 + timedelta(minutes=2), "pool size too small for Black Friday")
+    jira.fail("transition", 503, times=2)  # "Close Issue" from Resolved has no screen
+    later = t0 + timedelta(minutes=2)
+    for _ in range(3):
+        console.deliver_tickets(later)
+        later += timedelta(minutes=30)  # past any backoff
+    assert issue.status == "Closed"
+    assert console.outbox() == []
+    notes = [c for c in issue.comments if "pool size too small" in adf_text(c)]
+    assert len(notes) == 1
+    assert len(jira.calls("transition")) == 4  # resolve, then the close three times
+
+
 def test_a_row_another_desk_is_delivering_is_left_alone_until_its_lease_runs_out(
     db_url: str, jira: JiraFake, t0: datetime
 ) -> None:

@@ -18,7 +18,7 @@ from pytest_httpserver import HTTPServer
 from app.config.settings import TicketingConfig
 from app.config.ticketing import TicketingOptions
 from app.console import Console
-from app.console.ticket_desk import Delivery, TicketDesk
+from app.console.ticket_desk import LEASE_CALLS, Delivery, TicketDesk
 from app.domain.outbox import OutboxStatus
 from app.ticketing import jira as jira_module
 from app.ticketing.base import ErrorKind, TicketingError
@@ -29,6 +29,7 @@ from tests.helpers.servicenow_fake import PASSWORD, USER, ServiceNowFake
 from tests.helpers.ticketing import ticketing_console
 
 TIMEOUT = 5.0  # the entries' call timeout: a miss is trusted 2 x 5 s after the attempt
+LEASE = timedelta(seconds=LEASE_CALLS * TIMEOUT)  # how long a dead desk's claim holds a row
 
 
 class Killed(BaseException):
@@ -103,9 +104,10 @@ def test_a_create_that_reached_jira_is_found_by_key_though_search_shows_nothing(
     (issue,) = jira.issues.values()
     (waiting,) = console.outbox()
     assert waiting.attempt_mark == "OPS-0"  # the project was empty before the create
-    # the restart, 30 s later: the search still shows nothing, the key reads it at once
-    jira.advance(timedelta(seconds=30))
-    report = console.deliver_tickets(t0 + timedelta(seconds=30))
+    # the restart, once the dead desk's lease ran out: the search still shows nothing
+    # (it lags a minute), the key reads it at once
+    jira.advance(LEASE)
+    report = console.deliver_tickets(t0 + LEASE)
     assert report.delivered
     assert len(jira.calls("create")) == 1
     assert [r.path.rsplit("/", 1)[1] for r in jira.calls("get")] == [issue.key]
@@ -127,10 +129,10 @@ def test_a_create_that_never_left_is_sent_once_the_dead_desks_lease_ran_out(
         with pytest.raises(Killed):
             console.deliver_tickets(t0)
     assert list(jira.issues) == [seeded.id]
-    # the dead desk's lease (3 x the timeout) holds the row until t0 + 15 s
-    assert console.deliver_tickets(t0 + timedelta(seconds=14)) == Delivery()
+    # the dead desk's lease (LEASE_CALLS x the timeout) holds the row
+    assert console.deliver_tickets(t0 + LEASE - timedelta(seconds=1)) == Delivery()
     # then OPS-2, -3, -4 do not exist: the create goes out, once
-    report = console.deliver_tickets(t0 + timedelta(seconds=15))
+    report = console.deliver_tickets(t0 + LEASE)
     assert report.delivered
     assert [r.path.rsplit("/", 1)[1] for r in jira.calls("get")] == ["OPS-2", "OPS-3", "OPS-4"]
     assert len(jira.calls("create")) == 1
@@ -188,7 +190,7 @@ def test_the_lookup_reads_past_other_peoples_issues_and_deleted_numbers(
         with pytest.raises(Killed):
             console.deliver_tickets(t0)
     ours = jira.issue("OPS-5")
-    report = console.deliver_tickets(t0 + timedelta(seconds=30))
+    report = console.deliver_tickets(t0 + LEASE)
     assert report.delivered
     assert [r.path.rsplit("/", 1)[1] for r in jira.calls("get")] == [
         "OPS-2",
@@ -238,8 +240,8 @@ def test_an_attempt_stored_without_a_mark_waits_out_the_search_lag(
         with pytest.raises(Killed):
             console.deliver_tickets(t0)
     assert len(jira.issues) == 1
-    jira.advance(timedelta(seconds=30))
-    report = console.deliver_tickets(t0 + timedelta(seconds=30))
+    jira.advance(LEASE)
+    report = console.deliver_tickets(t0 + LEASE)
     assert report.retrying
     assert len(searched_labels(jira)) == 1
     (waiting,) = console.outbox()
@@ -283,7 +285,7 @@ def test_servicenow_finds_a_create_that_arrived_by_its_correlation_id(
         with pytest.raises(Killed):
             sn_console.deliver_tickets(t0)
     (record,) = servicenow.incidents.values()
-    assert sn_console.deliver_tickets(t0 + timedelta(seconds=15)).delivered
+    assert sn_console.deliver_tickets(t0 + LEASE).delivered
     link = sn_console.ticket_link(incident_id)
     assert link is not None
     assert link.key == record["number"]
@@ -302,7 +304,7 @@ def test_servicenow_sends_a_lost_create_again_without_waiting_for_a_search(
     (waiting,) = sn_console.outbox()
     assert waiting.attempt_mark is None  # a correlation_id query needs no mark
     # once the dead desk's lease ran out, no search to wait for: sent again
-    assert sn_console.deliver_tickets(t0 + timedelta(seconds=15)).delivered
+    assert sn_console.deliver_tickets(t0 + LEASE).delivered
     (record,) = servicenow.incidents.values()
     link = sn_console.ticket_link(incident_id)
     assert link is not None
