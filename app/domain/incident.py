@@ -117,6 +117,10 @@ TRANSITIONS: Mapping[EventKind, Mapping[IncidentState, IncidentState]] = Mapping
             _S.TRIAGED: _S.LOGGED,
             _S.DIAGNOSING: _S.DIAGNOSING,
             _S.RESOLVED: _S.RESOLVED,
+            # a ticket queued while open, delivered after the incident ended: it exists,
+            # so the incident names it (the wall, exports, the metrics' reports)
+            _S.CLOSED: _S.CLOSED,
+            _S.FALSE_POSITIVE: _S.FALSE_POSITIVE,
         },
         EventKind.ESCALATED: {
             _S.NEW: _S.NEW,  # the response clock keeps running: escalation is not a response
@@ -145,8 +149,9 @@ TRANSITIONS: Mapping[EventKind, Mapping[IncidentState, IncidentState]] = Mapping
         EventKind.TICKET_WRITE_DROPPED: _same(frozenset(IncidentState)),
     }
 )
-# what may be written in any state, even a terminal one: it changes only the timeline
-ANNOTATIONS = frozenset({EventKind.NOTE, EventKind.TICKET_WRITE_DROPPED})
+# what may be written in a terminal state: it changes the timeline (and, for a ticket
+# delivered late, which ticket the incident names), never the state
+ANNOTATIONS = frozenset({EventKind.NOTE, EventKind.TICKET_WRITE_DROPPED, EventKind.TICKETED})
 
 _VERBS: Mapping[EventKind, str] = {
     EventKind.ACKNOWLEDGED: "acknowledge",

@@ -253,6 +253,21 @@ def test_a_comment_queued_before_a_failing_close_still_lands_in_order(
     assert issue.resolution == "Done"
 
 
+def test_a_ticket_delivered_after_the_incident_closed_is_still_named_on_it(
+    console: Console, jira: JiraFake, t0: datetime
+) -> None:
+    incident_id = only_incident(console)
+    console.request_ticket(incident_id, t0)  # queued, not delivered before the close
+    console.resolve(incident_id, t0 + timedelta(minutes=1), "fixed")
+    console.close(incident_id, t0 + timedelta(minutes=2), "pool size")
+    console.deliver_tickets(t0 + timedelta(minutes=3))
+    (issue,) = jira.issues.values()
+    incident = console.incident(incident_id)
+    assert incident.state.value == "closed"
+    assert incident.ticket == issue.key
+    assert incident.timeline[-1].kind is EventKind.TICKETED
+
+
 def test_a_retried_close_posts_its_notes_once(
     console: Console, jira: JiraFake, t0: datetime
 ) -> None:
