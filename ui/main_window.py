@@ -4,39 +4,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSettings, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QMainWindow,
-    QSplitter,
-    QStackedWidget,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from app.console import Console
 from app.domain.changes import ChangeSet
 from app.domain.health import SourceHealth
 from app.domain.incident import Incident
-from app.domain.incident_filter import IncidentFilter
 from app.domain.notifications import Notification, NotificationKind
 from app.domain.severity import Severity
-from app.sound_policy import SoundPolicy
-from ui import theme
 from ui.connections_dialog import ConnectionsDialog
 from ui.dialogs import present
-from ui.filter_bar import COMFORTABLE, COMPACT, FilterBar
+from ui.first_paint import FirstPaintWatch
 from ui.incident_actions import (
     ACKNOWLEDGE,
     CHANGE_SEVERITY,
     ESCALATE,
     FALSE_POSITIVE,
     RESOLVE,
-    TICKET,
     ActionSpec,
     IncidentActions,
     Prompt,
@@ -44,23 +32,19 @@ from ui.incident_actions import (
     waiting_action,
 )
 from ui.notifications import DesktopMessage, Notifier
-from ui.policy_watch import PolicyWatch
-from ui.saved_views import SavedViews, View
+from ui.saved_views import SavedViews
 from ui.severity_dialog import SeverityPrompt, dialog_severity_prompt
 from ui.side_panel import IncidentPanel
-from ui.sla_clock import SlaLooks
-from ui.sound_alerts import SoundAlerts
 from ui.sound_player import SoundPlayer
-from ui.sounds_dialog import SoundsDialog
 from ui.status_bar import ConsoleStatusBar
-from ui.suppressed import SuppressedAlerts, SuppressedAlertsDialog
-from ui.ticket_outbox import TicketOutboxDialog
-from ui.tickets import OutboxIndicator, TicketDelivery, TicketOutcome
-from ui.wall_flash import WallFlash
-from ui.wall_header import AllClear, WallHeader
-from ui.wall_model import Column, IncidentTableModel
-from ui.wall_rotation import WallRotation
+from ui.wall_model import IncidentTableModel
 from ui.wall_view import IncidentTableView
+from ui.window_policies import PoliciesMixin
+from ui.window_sounds import SoundsMixin
+from ui.window_suppressed import SuppressedMixin
+from ui.window_tickets import TicketsMixin
+from ui.window_views import ViewsMixin
+from ui.window_wall import WallModeMixin
 from ui.workers.actions import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -68,7 +52,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 ORGANIZATION = "noc-console"
-WALL_HIDDEN_COLUMNS = (Column.ALERTS, Column.TICKET)
 APPLICATION = "NOC Console"
 
 
@@ -84,39 +67,15 @@ def is_alarm(notification: Notification) -> bool:
     )
 
 
-class _FirstPaintWatch(QObject):
-    """Reports the first Paint event of the widgets it watches, once, then stops watching.
-
-    Attributes:
-        seen: whether a paint has been seen.
-
-    Signals:
-        painted(): the first Paint event arrived.
-    """
-
-    painted = Signal()
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self.seen = False
-        self._watched: list[QObject] = []
-
-    def watch(self, widget: QObject) -> None:
-        widget.installEventFilter(self)
-        self._watched.append(widget)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if not self.seen and event.type() == QEvent.Type.Paint:
-            self.seen = True
-            # a Python filter costs a call per event: stop watching once it has served
-            for widget in self._watched:
-                widget.removeEventFilter(self)
-            self._watched.clear()
-            self.painted.emit()
-        return False
-
-
-class MainWindow(QMainWindow):
+class MainWindow(
+    ViewsMixin,
+    TicketsMixin,
+    SoundsMixin,
+    SuppressedMixin,
+    PoliciesMixin,
+    WallModeMixin,
+    QMainWindow,
+):
     """The console's window.
 
     Operator mode: a filter bar (search, filter menus, saved views) over the incident table,
@@ -138,6 +97,15 @@ class MainWindow(QMainWindow):
     lists the recent ones. The policies and catalog files are watched and reloaded when
     they change; a bad file is refused and the last good policies stay.
 
+    Each feature is a mixin with its own attributes (`ui/window_feature.py` says why):
+    the filter bar, saved views and view state (`ViewsMixin`: filter_bar, views), tickets
+    (`TicketsMixin`: ticket_delivery, outbox_indicator, ticket_outbox_dialog), sounds
+    (`SoundsMixin`: sound_player, sound_alerts, sounds_dialog, sounds_enabled,
+    sounds_button), suppressed alerts (`SuppressedMixin`: suppressed, suppressed_dialog),
+    policy reloads (`PoliciesMixin`: policy_watch) and wall mode (`WallModeMixin`:
+    wall_header, all_clear, rotation, flash). This class holds what they share, the
+    operator layout, the keys, the data coming in, the SLA tick and the shutdown.
+
     Attributes:
         console: the facade (actions and alert loads go through it, off the GUI thread).
         wall_mode: True for the wall display.
@@ -147,21 +115,7 @@ class MainWindow(QMainWindow):
         incident_actions: the operator action controller (buttons and keys).
         side_panel: the selected incident's panel (None in wall mode).
         status: the status bar (source lamps, last poll, messages).
-        wall_header, all_clear: wall mode's header and quiet-wall message (None in
-            operator mode).
-        suppressed: the suppressed-alerts query, refreshed after every change set.
-        suppressed_dialog: the list of suppressed alerts, once opened (operator mode).
         notifier: the toasts, desktop messages and recent notifications.
-        policy_watch: reloads the policies when their files change.
-        filter_bar, views: operator mode's filter bar (None on the wall) and saved views.
-        rotation, flash: wall mode's rotation (None unless `[wall] rotate`) and alarm frame.
-        sound_player, sound_alerts, sounds_dialog: the sounds, their policy, their dialog.
-        sounds_enabled: False while another window of this process plays them, or in a
-            screenshot (`audible=False`).
-        ticket_delivery: the ticket lane: T's creates and the 15 s delivery pass (operator
-            mode with `[[ticketing]]` entries only).
-        outbox_indicator, ticket_outbox_dialog: "3 ticket updates pending" in the status
-            bar, and the outbox's rows once opened.
         connections_dialog: Settings → Connections (operator mode's menu), once opened.
 
     Signals:
@@ -208,8 +162,7 @@ class MainWindow(QMainWindow):
             severity_prompt=severity_prompt or dialog_severity_prompt(self),
             parent=self,
         )
-        self.suppressed = SuppressedAlerts(console, self.runner, parent=self)
-        self.suppressed_dialog: SuppressedAlertsDialog | None = None
+        self._build_suppressed()
         self.model = IncidentTableModel(self, clock=clock, sla_reader=console.clock)
         self.table = IncidentTableView(self.model, clock=clock)
         self.status = ConsoleStatusBar(self, clock=clock)
@@ -227,24 +180,22 @@ class MainWindow(QMainWindow):
         self._place_history_button()
         self._last_tick: datetime | None = None
         self.side_panel: IncidentPanel | None = None
-        self.wall_header: WallHeader | None = None
-        self.all_clear: AllClear | None = None
+        self.wall_header = None
+        self.all_clear = None
         self._splitter: QSplitter | None = None
-        self._wall_stack: QStackedWidget | None = None
-        self.filter_bar: FilterBar | None = None
-        self.flash: WallFlash | None = None
-        self.rotation: WallRotation | None = None
+        self._wall_stack = None
+        self.filter_bar = None
+        self.flash = None
+        self.rotation = None
         self.views = SavedViews(self._settings, self._settings_prefix())
         if wall:
             self._build_wall()
         else:
             self._build_operator()
         self._connect_results()
-        self.policy_watch = PolicyWatch(console, self.runner, parent=self)
-        self.policy_watch.policies_reloaded.connect(self._on_policies_reloaded)
-        self.policy_watch.reload_failed.connect(self._on_policies_refused)
+        self._watch_policies()
         self._install_keys()
-        self._first_paint = _FirstPaintWatch(self)
+        self._first_paint = FirstPaintWatch(self)
         self._first_paint.painted.connect(self.first_painted)
         for widget in (self, self.centralWidget(), self.table.viewport(), self.status):
             if widget is not None:
@@ -264,77 +215,17 @@ class MainWindow(QMainWindow):
     def _connect_results(self) -> None:
         self.incident_actions.action_finished.connect(self._on_action_finished)
         self.incident_actions.action_failed.connect(self._on_action_failed)
-        self.suppressed.suppressed_changed.connect(self._on_suppressed_changed)
-        self.suppressed.refresh_failed.connect(self._on_suppressed_failed)
+        self._connect_suppressed()
         self.table.sla_timer.timeout.connect(self.tick)
         self.notifier.incident_clicked.connect(self.select_incident)
         self.notifier.stack.bottom_offset = self._toast_bottom
-        self.incident_actions.ticket_reported.connect(self._on_ticket_reported)
-        self.ticket_delivery.wall_changed.connect(self._on_tickets_delivered)
-        self.ticket_delivery.outbox_changed.connect(self._on_outbox_changed)
-        self.ticket_delivery.pass_failed.connect(
-            lambda error: self.show_error(f"ticket delivery failed: {error}")
-        )
-        self.outbox_indicator.clicked.connect(self.show_ticket_outbox)
-        # a write held in a state conflict: a toast (and desktop message) to decide it
-        self.ticket_delivery.conflicts_found.connect(self._announce)
-        self.notifier.outbox_requested.connect(self.show_ticket_outbox)
-
-    def _build_sounds(self, player: SoundPlayer | None, audible: bool) -> None:
-        sounds = self.console.config.sounds
-        self.sound_player = player if player is not None else SoundPlayer(sounds, parent=self)
-        if player is not None:
-            player.setParent(self)
-        self.sound_alerts = SoundAlerts(
-            SoundPolicy(sounds), self.sound_player, clock=self.clock, parent=self
-        )
-        # off while this process's F11 wall plays them (one room, one alarm), and in a
-        # screenshot (a picture of the wall, not a running one)
-        self.sounds_enabled = audible
-        self.sounds_dialog: SoundsDialog | None = None
-        self.sound_player.audio_unavailable.connect(self._on_audio_unavailable)
-        if not self.sound_player.available and sounds.enabled and self.wall_mode and audible:
-            # found out while the player was built, before anyone listened: the wall says so
-            # (its room relies on the alarm); a desk shows it on the speaker's tooltip
-            self._startup_errors.append(f"{self.sound_player.status}; alarms show on screen only")
-        button = QToolButton()
-        button.setText("\u266a")  # ♪ (in the fonts every desktop has; an emoji is not)
-        button.setAutoRaise(True)
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        button.setToolTip("Sounds: what plays for what, quiet hours, test (F9)")
-        button.clicked.connect(self.show_sounds)
-        if not self.sound_player.available:
-            button.setToolTip(f"Sounds: {self.sound_player.status} (F9 to test)")
-        self.sounds_button = button
-
-    def show_sounds(self) -> SoundsDialog:
-        """The sounds dialog (F9, or the speaker in the status bar): each event's sound,
-        a test button, the quiet hours and whether this machine can play at all."""
-        dialog = self.sounds_dialog
-        if dialog is None:
-            dialog = SoundsDialog(
-                self.console.config.sounds,
-                self.sound_alerts.policy,
-                self.sound_player,
-                clock=self.clock,
-                parent=self,
-            )
-            self.sounds_dialog = dialog
-        dialog.refresh()
-        present(dialog)
-        return dialog
-
-    def _on_audio_unavailable(self, status: str) -> None:
-        """Told once per outage; the console goes on without sound."""
-        self.sounds_button.setToolTip(f"Sounds: {status} (F9 to test)")
-        self.notifier.show_message(f"{status}; alarms show on screen only", error=True)
+        self._connect_tickets()
 
     def _place_history_button(self) -> None:
         """The recent notifications and the sounds sit before "last poll", which stays at
         the far right."""
         self.status.removeWidget(self.status.last_poll_label)
-        self.outbox_indicator = OutboxIndicator(clock=self.clock)
-        self.ticket_outbox_dialog: TicketOutboxDialog | None = None
+        self._build_outbox_indicator()
         self.connections_dialog: ConnectionsDialog | None = None
         self.status.addPermanentWidget(self.outbox_indicator)
         self.status.addPermanentWidget(self.sounds_button)
@@ -348,19 +239,7 @@ class MainWindow(QMainWindow):
         settings = self.menuBar().addMenu("&Settings")
         settings.addAction("&Connections\u2026", self.show_connections)
         settings.addAction("&Sounds\u2026\tF9", self.show_sounds)  # F9 is the window's shortcut
-        bar = FilterBar(
-            customers=lambda: self.model.values(Column.CUSTOMER),
-            teams=lambda: self.model.values(Column.TEAM),
-            ask_name=self._prompt,
-        )
-        self.filter_bar = bar
-        bar.filter_changed.connect(self._on_filter_edited)
-        bar.view_chosen.connect(self.choose_view)
-        bar.save_requested.connect(self.save_view)
-        bar.delete_requested.connect(self.delete_view)
-        bar.density_changed.connect(self.set_density)
-        bar.leave.connect(self._leave_search)
-        self.table.sort_changed.connect(self._on_sort_edited)
+        bar = self._build_filter_bar()
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
@@ -379,59 +258,6 @@ class MainWindow(QMainWindow):
         self.status.suppressed_button.clicked.connect(self.show_suppressed_alerts)
         self.resize(1600, 900)
         splitter.setSizes([1100, 500])
-
-    def _build_wall(self) -> None:
-        display = self.console.config.display.wall
-        colours, refused = theme.load_or_fallback(display.theme, "dark")
-        if refused is not None:
-            self._startup_errors.append(refused)
-        self.setPalette(theme.palette(colours))
-        self.setAutoFillBackground(True)
-        self.model.muted_brush = colours.muted_brush
-        scale = display.font_scale
-        self.table.setFont(theme.wall_font(font_scale=scale))
-        self.table.horizontalHeader().setFont(theme.wall_font(bold=True, font_scale=scale))
-        self.table.apply_font_metrics()
-        # read from across the room: the wall keeps what decides who moves first
-        for column in WALL_HIDDEN_COLUMNS:
-            self.table.setColumnHidden(column, True)
-        self.status.setFont(theme.wall_font(1.2, font_scale=scale))
-        self.status.sources.setFont(theme.wall_font(1.2, font_scale=scale))
-        header = WallHeader(
-            clock=self.clock, reader=self.console.clock, upcoming=self.console.next_clock_change
-        )
-        header.setFont(theme.wall_font(1.5, font_scale=scale))
-        self.wall_header = header
-        self.all_clear = AllClear(font_scale=scale)
-        stack = QStackedWidget()
-        stack.addWidget(self.table)
-        stack.addWidget(self.all_clear)
-        self._wall_stack = stack
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(header)
-        layout.addWidget(stack, 1)
-        self.setCentralWidget(central)
-        self.flash = WallFlash(central)
-        display = self.console.config.display.wall
-        if display.rotate:
-            rotation = WallRotation(
-                self.model,
-                self.table,
-                display.rotate,
-                int(display.rotate_every.total_seconds() * 1000),
-                self,
-            )
-            rotation.turned.connect(self.status.show_info)
-            self.rotation = rotation
-        # the header carries the lamps and the suppressed count on the wall
-        self.status.sources.setVisible(False)
-        self.status.suppressed_button.setVisible(False)
-        self.sounds_button.setVisible(False)  # F9 on the wall's keyboard
-        self.notifier.history_button.setVisible(False)  # watched, not worked
-        self.resize(1920, 1080)
 
     def _install_keys(self) -> None:
         bindings: list[tuple[str, Callable[[], object]]] = [
@@ -525,51 +351,7 @@ class MainWindow(QMainWindow):
     def show_poll_error(self, message: str) -> None:
         self.status.show_error(f"poll failed: {message}")
 
-    # ------------------------------------------------------------------ suppressed alerts
-
-    def show_suppressed_alerts(self) -> SuppressedAlertsDialog:
-        """Open (or raise) the list of suppressed alerts; it follows every refresh."""
-        dialog = self.suppressed_dialog
-        if dialog is None:
-            dialog = SuppressedAlertsDialog(self, clock=self.clock)
-            dialog.refresh_requested.connect(self.suppressed.refresh)
-            self.suppressed_dialog = dialog
-        dialog.set_alerts(self.suppressed.alerts)
-        present(dialog)
-        return dialog
-
-    def _on_suppressed_changed(self, alerts: object) -> None:
-        count = len(alerts) if isinstance(alerts, list) else None
-        self.status.set_suppressed(count)
-        if self.wall_header is not None:
-            self.wall_header.set_suppressed(count)
-        if self.suppressed_dialog is not None and isinstance(alerts, list):
-            self.suppressed_dialog.set_alerts(alerts)
-
-    def _on_suppressed_failed(self, message: str) -> None:
-        # the last count stays: it is older, not wrong; the tooltip says why it did not move
-        known = len(self.suppressed.alerts) if self.suppressed.known else None
-        self.status.set_suppressed(known, message)
-
-    # ------------------------------------------------------------------ tickets
-
-    @property
-    def ticket_delivery(self) -> TicketDelivery:
-        """The ticket lane (the incident actions' own: T's creates share it)."""
-        return self.incident_actions.tickets
-
-    def show_ticket_outbox(self) -> TicketOutboxDialog:
-        """Open (or raise) the ticket writes not yet delivered; it follows every pass."""
-        dialog = self.ticket_outbox_dialog
-        if dialog is None:
-            dialog = TicketOutboxDialog(
-                self, clock=self.clock, lane=self.ticket_delivery, prompt=self._prompt
-            )
-            dialog.incident_chosen.connect(self.select_incident)
-            self.ticket_outbox_dialog = dialog
-        dialog.set_items(self.ticket_delivery.items)
-        present(dialog)
-        return dialog
+    # ------------------------------------------------------------------ settings
 
     def show_connections(self) -> ConnectionsDialog:
         """Settings → Connections: the sources' health, the ticketing systems with a test
@@ -580,40 +362,6 @@ class MainWindow(QMainWindow):
             )
         present(self.connections_dialog)
         return self.connections_dialog
-
-    def _on_ticket_reported(self, outcome: object) -> None:
-        """T's create: the key (copied when it was there already), or why it waits."""
-        if not isinstance(outcome, TicketOutcome):
-            return
-        incident = outcome.incident
-        self.model.upsert(incident)
-        message = f"{incident.key}: {outcome.words()}"
-        if outcome.already and outcome.key:
-            clipboard = QGuiApplication.clipboard()
-            if clipboard is not None:
-                clipboard.setText(outcome.key)
-            message += " (copied)"
-        if outcome.attention:
-            self.status.show_error(message)
-        else:
-            self.status.show_info(message)
-        self._refresh_wall()
-        self.ticket_delivery.deliver_now()  # the rest that is due, and the outbox's count
-
-    def _on_tickets_delivered(self, changes: object) -> None:
-        """A pass confirmed creates: the keys are on the incidents (a wall change set, not
-        a poll: the last-poll time stays)."""
-        if isinstance(changes, ChangeSet):
-            self.apply_changes(replace(changes, at=None))
-
-    def _on_outbox_changed(self, items: object) -> None:
-        if not isinstance(items, list):
-            return
-        self.outbox_indicator.set_items(items)
-        if self.side_panel is not None:
-            self.side_panel.set_outbox(items)
-        if self.ticket_outbox_dialog is not None:
-            self.ticket_outbox_dialog.set_items(items)
 
     # ------------------------------------------------------------------ actions
 
@@ -633,103 +381,6 @@ class MainWindow(QMainWindow):
         self.table.clear_selected()
         if self.side_panel is not None:
             self.side_panel.show_incident(None)
-
-    def ticket(self) -> bool:
-        """T: log the ticket's key; when it has one already, say which (and copy it)."""
-        incident = self.selected_incident()
-        if incident is not None and incident.ticket:
-            clipboard = QGuiApplication.clipboard()
-            if clipboard is not None:
-                clipboard.setText(incident.ticket)
-            self.status.show_info(f"{incident.key}: ticket {incident.ticket} (copied)")
-            return False
-        return self.trigger(TICKET)
-
-    def focus_search(self) -> None:
-        """/: type to filter the wall (Esc or Enter goes back to the table)."""
-        if self.filter_bar is not None:
-            self.filter_bar.focus_search()
-
-    def _leave_search(self) -> None:
-        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        if self.table.selected_incident() is None:
-            self.table.select_row(0)
-
-    # ------------------------------------------------------------------ filter, views, density
-
-    def _current_view_state(self, name: str = "") -> View:
-        return View(name, self.model.filter, self.model.sort_column, self.model.sort_descending)
-
-    def _on_filter_edited(self, wanted: object) -> None:
-        if not isinstance(wanted, IncidentFilter):
-            return
-        self.model.set_filter(wanted)
-        self._mark_view_edited()
-        self._update_counts()
-
-    def _on_sort_edited(self) -> None:
-        self._mark_view_edited()
-
-    def _mark_view_edited(self) -> None:
-        """The view's name stays while what is shown is still that view."""
-        bar = self.filter_bar
-        if bar is None or bar.current_view is None:
-            return
-        view = self.views.get(bar.current_view)
-        shown = (self.model.filter, self.model.sort_column, self.model.sort_descending)
-        if view is None or (view.filter, view.sort_column, view.descending) != shown:
-            bar.set_current_view(None)
-
-    def apply_view(self, view: View) -> None:
-        """Show `view`'s filter and sort (the selection stays on its incident if shown)."""
-        self.model.set_sort(view.sort_column, view.descending)
-        self.table.show_sort()
-        if self.filter_bar is not None:
-            self.filter_bar.set_filter(view.filter)  # applies it through filter_changed
-        else:
-            self.model.set_filter(view.filter)
-        self._update_counts()
-
-    def choose_view(self, name: str) -> bool:
-        view = self.views.get(name)
-        if view is None:
-            self.status.show_error(f"no view named {name!r}")
-            return False
-        self.apply_view(view)
-        if self.filter_bar is not None:
-            self.filter_bar.set_current_view(name)
-        return True
-
-    def save_view(self, name: str) -> bool:
-        try:
-            saved = self.views.save(self._current_view_state(name))
-        except ValueError as error:
-            self.status.show_error(f"view not saved: {error}")
-            return False
-        if self.filter_bar is not None:
-            self.filter_bar.set_views(self.views.views(), saved.name)
-        self.status.show_info(f"view \u201c{saved.name}\u201d saved")
-        return True
-
-    def delete_view(self, name: str) -> bool:
-        if not self.views.delete(name):
-            return False
-        if self.filter_bar is not None:
-            current = self.filter_bar.current_view
-            self.filter_bar.set_views(self.views.views(), None if current == name else current)
-        self.status.show_info(f"view \u201c{name}\u201d deleted")
-        return True
-
-    def set_density(self, density: str) -> None:
-        """Comfortable or compact rows (kept with the window's state)."""
-        self.table.set_density(density)
-        bar = self.filter_bar
-        if bar is not None and bar.density_action.isChecked() != (density == COMPACT):
-            bar.density_action.setChecked(density == COMPACT)
-
-    def _update_counts(self) -> None:
-        if self.filter_bar is not None:
-            self.filter_bar.set_counts(self.model.rowCount(), self.model.total())
 
     def toggle_waiting(self) -> bool:
         """W: pause the selected incident's SLA clocks (asks why), or resume them if paused."""
@@ -803,105 +454,11 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         return bar.height() if bar is not None and bar.isVisible() else 0
 
-    # ------------------------------------------------------------------ policies
-
-    def _on_policies_reloaded(self) -> None:
-        self._sla_watch = self.console.sla_watch()  # new marks and contracts: new moments
-        header = self.wall_header
-        if header is not None and header.looks is not None:  # looks read under the old ones
-            header.looks = SlaLooks(self.console.clock, self.console.next_clock_change)
-        self.status.show_info("policies reloaded")
-        self.notifier.show_message("policies reloaded")
-        self.reload_wall()
-
-    def _on_policies_refused(self, error: str) -> None:
-        message = f"policies not reloaded: {error} (keeping the last good ones)"
-        self.status.show_error(message)
-        self.notifier.show_message(message, error=True)
-
-    def reload_wall(self) -> None:
-        """Read the whole wall again (new policies: watch window, triage) off the GUI thread;
-        the selection stays on the incident it was on."""
-        now, console = self.clock(), self.console
-        self.runner.submit(
-            "reload the wall",
-            lambda: (console.wall(now), console.source_health()),
-            on_result=self._wall_reloaded,
-            on_error=lambda error: self.show_error(f"could not reload the wall: {error}"),
-        )
-
-    def _wall_reloaded(self, result: object) -> None:
-        if not isinstance(result, tuple):
-            return
-        incidents, health = result
-        selected = self.selected_incident()
-        self.load(incidents, health)
-        if selected is not None and selected.id is not None:
-            self.table.select_incident(selected.id)
-
-    def _refresh_wall(self) -> None:
-        header, stack, all_clear = self.wall_header, self._wall_stack, self.all_clear
-        if header is None or stack is None or all_clear is None:
-            return
-        counts = header.update_counts(self.model.all_incidents())
-        if AllClear.applies(counts, self._health):
-            all_clear.show_state(counts, self._health)
-            stack.setCurrentWidget(all_clear)
-        else:
-            stack.setCurrentWidget(self.table)
-
     # ------------------------------------------------------------------ state and shutdown
-
-    def _settings_prefix(self) -> str:
-        return "wall" if self.wall_mode else "operator"
 
     @property
     def first_paint_seen(self) -> bool:
         return self._first_paint.seen
-
-    def restore_view_state(self) -> None:
-        """Geometry, splitter, columns, density and the view in use, from QSettings (view
-        state only: STYLE.md 14)."""
-        prefix = self._settings_prefix()
-        geometry = self._settings.value(f"{prefix}/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        if self._splitter is not None:
-            state = self._settings.value(f"{prefix}/splitter")
-            if isinstance(state, QByteArray) and not state.isEmpty():
-                self._splitter.restoreState(state)
-        columns = self._settings.value(f"{prefix}/columns")
-        if isinstance(columns, QByteArray) and not columns.isEmpty():
-            header = self.table.horizontalHeader()
-            self._columns_restored = header.restoreState(columns)
-            header.setSortIndicatorShown(False)  # the model's sort decides, below
-            for column in Column:  # a hand-edited file cannot hide what a row needs
-                if column in (Column.SEVERITY, Column.KEY, Column.TITLE):
-                    self.table.setColumnHidden(column, False)
-        density = self._settings.value(f"{prefix}/density")
-        if density not in (COMFORTABLE, COMPACT):  # never switched here: the config's
-            density = (
-                COMFORTABLE
-                if self.wall_mode
-                else self.console.config.display.operator.density.value
-            )
-        self.set_density(str(density))
-        if self.filter_bar is not None:
-            name, last = self.views.last()
-            self.filter_bar.set_views(self.views.views(), name)
-            self.apply_view(last)
-            self.filter_bar.set_current_view(name)
-
-    def save_view_state(self) -> None:
-        prefix = self._settings_prefix()
-        self._settings.setValue(f"{prefix}/geometry", self.saveGeometry())
-        if self._splitter is not None:
-            self._settings.setValue(f"{prefix}/splitter", self._splitter.saveState())
-        self._settings.setValue(f"{prefix}/columns", self.table.horizontalHeader().saveState())
-        self._settings.setValue(f"{prefix}/density", self.table.density)
-        if self.filter_bar is not None:
-            self.views.remember(self.filter_bar.current_view, self._current_view_state())
-        self._settings.sync()
 
     def shutdown(self) -> None:
         """Stop the clock and wait for running actions and loads (the window owns them)."""
