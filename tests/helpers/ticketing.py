@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
+
+from pytest_httpserver import HTTPServer
 
 from app.config import Config
 from app.config.policies import load_policies
@@ -13,6 +16,7 @@ from app.console import Console
 from app.sources.demo import load_demo_estate
 from app.store import Database
 from tests.helpers.jira_fake import EMAIL, JiraFake
+from tests.helpers.peers import free_port
 from tests.helpers.sources import ScriptedSource, make_alert
 
 
@@ -42,3 +46,17 @@ def ticketing_console(db_url: str, entries: Sequence[TicketingConfig], t0: datet
     )
     console.poll_once(t0)
     return console
+
+
+@contextmanager
+def own_http_server() -> Iterator[HTTPServer]:
+    """A pytest-httpserver of one test's own, for UI tests: in a long suite the session's
+    shared `httpserver` was seen refusing connections by the time they ran (CI, 3.13)."""
+    server = HTTPServer(host="127.0.0.1", port=free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        if server.is_running():
+            server.stop()

@@ -25,8 +25,7 @@ from app.domain.health import SourceHealth, SourceStatus
 from app.secrets import SERVICE
 from tests.helpers.jira_fake import TOKEN, JiraFake
 from tests.helpers.memory_keyring import MemoryKeyring
-from tests.helpers.peers import free_port
-from tests.helpers.ticketing import jira_entry, ticketing_console
+from tests.helpers.ticketing import jira_entry, own_http_server, ticketing_console
 from tests.helpers.ui_operator import settle
 from ui.connections_dialog import ConnectionsDialog, every, source_address
 from ui.main_window import MainWindow
@@ -49,13 +48,8 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
 
 @pytest.fixture
 def jira_server() -> Iterator[HTTPServer]:
-    """A Jira server of this test's own (as in test_tickets_ui.py)."""
-    server = HTTPServer(host="127.0.0.1", port=free_port())
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
+    with own_http_server() as server:
+        yield server
 
 
 @pytest.fixture

@@ -23,8 +23,7 @@ from app.domain.notifications import NotificationKind
 from app.domain.outbox import OutboxItem, OutboxOp, OutboxStatus
 from app.domain.severity import Severity
 from tests.helpers.jira_fake import TOKEN, JiraFake
-from tests.helpers.peers import free_port
-from tests.helpers.ticketing import jira_entry, ticketing_console
+from tests.helpers.ticketing import jira_entry, own_http_server, ticketing_console
 from tests.helpers.ui_operator import Clock, Prompts, panel_of
 from ui.incident_actions import TICKET
 from ui.main_window import MainWindow
@@ -41,14 +40,8 @@ from ui.wall_model import Column
 
 @pytest.fixture
 def jira_server() -> Iterator[HTTPServer]:
-    """A Jira server of this test's own: in a long suite the session's shared `httpserver`
-    was seen refusing connections by the time these tests ran (CI, Python 3.13)."""
-    server = HTTPServer(host="127.0.0.1", port=free_port())
-    server.start()
-    yield server
-    server.clear()
-    if server.is_running():
-        server.stop()
+    with own_http_server() as server:
+        yield server
 
 
 @pytest.fixture
