@@ -34,7 +34,7 @@ from app.console.remediation import (
 )
 from app.console.runbook_queries import ChartData, chart_data
 from app.console.ticket_desk import Delivery, NoTicketingSystem, TicketDesk
-from app.console.ticket_sync import RemoteChange
+from app.console.ticket_sync import RemoteChange, remote_state
 from app.console.ticket_updates import queue_ticket_writes
 from app.domain.action_run import ActionRun
 from app.domain.alert import Alert
@@ -580,10 +580,8 @@ class Console:
                     reason = f"priority set to {remote.priority} in {remote.key}"
                     after = after.change_severity(change.severity, contract, actor, now, reason)
                 if change.state:
-                    words = change.state.replace("_", " ")
-                    after = after.add_note(
-                        actor, now, f"{remote.key} is now {words} ({remote.status})"
-                    )
+                    firing = AlertRepository(session).firing_counts([before.id or 0])
+                    after = remote_state(after, change, firing.get(before.id or 0, 0), now)
             except DomainError as error:
                 log.info("ticket %s change not applied to %s: %s", remote.key, before.key, error)
             stored = repository.save(before, after, now) if after is not before else None

@@ -3,9 +3,12 @@
 The console asks each system for the tickets of open incidents updated since its last
 look (minus a minute: the systems' times are second-precise and their clocks are not
 ours). An assignee becomes the incident's owner; a priority maps back to a severity (the
-configured Jira names, or ServiceNow's priority number); a state change is noted in the
-timeline, not applied: resolving an incident whose alerts still fire is for a person to
-decide. Events written here carry the actor `ticket <KEY>` and are stored by
+configured Jira names, or ServiceNow's priority number); a ticket resolved or closed
+resolves its open incident when none of the incident's alerts fires any more — with
+alerts still firing that is for a person to decide, so it is noted in the timeline, as
+is every other state change (in progress, on hold, canceled, reopened): starting work
+in a ticket is not taken as the incident's response, since an assignment rule may do
+it. Events written here carry the actor `ticket <KEY>` and are stored by
 `Console._apply_remote`, which queues nothing: what came from the ticket is not sent back.
 """
 
@@ -14,11 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from app.domain.incident import Incident
 from app.domain.outbox import TicketLink
 from app.domain.severity import Severity
-from app.ticketing.base import RemoteTicket
+from app.ticketing.base import RemoteTicket, TicketState
 from app.ticketing.jira import DEFAULT_PRIORITIES
 
 TICKET_ACTOR = "ticket "
@@ -61,6 +65,22 @@ def remote_change(
         remote.state.value if link.state is not None and remote.state.value != link.state else None
     )
     return RemoteChange(link, remote, assignee, severity, state)
+
+
+def remote_state(incident: Incident, change: RemoteChange, firing: int, now: datetime) -> Incident:
+    """The incident after its ticket's new state: resolved with it when no alert fires,
+    else a note saying what the ticket did (nothing when both are already done)."""
+    remote = change.remote
+    state = TicketState(change.state) if change.state else None
+    done = state in (TicketState.RESOLVED, TicketState.CLOSED)
+    if done and incident.state.active and firing == 0:
+        return incident.resolve(change.actor, now, f"{remote.status} in {remote.key}")
+    if done and not incident.state.active:
+        return incident  # the incident ended first: its own resolve went to the ticket
+    words = f"{remote.key} is now {(change.state or '').replace('_', ' ')} ({remote.status})"
+    if done:
+        words += f"; {firing} alert{'s' if firing != 1 else ''} still firing: not resolved here"
+    return incident.add_note(change.actor, now, words)
 
 
 def severity_of(kind: str, priority: str, priorities: Mapping[Severity, str]) -> Severity | None:

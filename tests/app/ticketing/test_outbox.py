@@ -14,12 +14,15 @@ from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
+from sqlalchemy import select
 
 from app.config.settings import TicketingConfig
 from app.config.ticketing import TicketingOptions
 from app.console import Console
 from app.domain.incident import EventKind
 from app.domain.outbox import OutboxStatus
+from app.store.alerts import AlertRepository
+from app.store.tables import AlertRow
 from app.ticketing_commands import create, outbox
 from tests.helpers.jira_fake import TOKEN, JiraFake
 from tests.helpers.servicenow_fake import PASSWORD, USER, ServiceNowFake
@@ -224,6 +227,38 @@ def test_changes_made_in_the_ticket_come_back_once_and_are_not_echoed(
     assert f"{issue.key} is now in progress (In Progress)" in changed.timeline[-1].note
     assert console.outbox() == []  # nothing sent back to the ticket it came from
     assert console.sync_tickets(t0 + timedelta(minutes=7)) == []  # and only once
+
+
+def test_a_ticket_resolved_remotely_resolves_the_incident_only_once_its_alerts_cleared(
+    console: Console, jira: JiraFake, t0: datetime
+) -> None:
+    incident_id = only_incident(console)
+    console.request_ticket(incident_id, t0)
+    console.deliver_tickets(t0)
+    (issue,) = jira.issues.values()
+    # engineering resolves the ticket while the alert still fires
+    jira.advance(timedelta(minutes=5))
+    issue.status, issue.resolution, issue.updated = "Resolved", "Done", jira.now
+    (noted,) = console.sync_tickets(t0 + timedelta(minutes=6))
+    assert noted.state.active
+    assert noted.timeline[-1].actor == f"ticket {issue.key}"
+    assert noted.timeline[-1].note == (
+        f"{issue.key} is now resolved (Resolved); 1 alert still firing: not resolved here"
+    )
+    # reopened, then resolved again once the alert is gone (before the next poll saw it)
+    with console.database.write() as session:
+        ids = session.scalars(select(AlertRow.id).where(AlertRow.incident_id == incident_id))
+        AlertRepository(session).resolve(list(ids), t0 + timedelta(minutes=8))
+    jira.advance(timedelta(minutes=5))
+    issue.status, issue.updated = "In Progress", jira.now
+    console.sync_tickets(t0 + timedelta(minutes=11))
+    jira.advance(timedelta(minutes=5))
+    issue.status, issue.updated = "Resolved", jira.now
+    (resolved,) = console.sync_tickets(t0 + timedelta(minutes=16))
+    assert resolved.state.value == "resolved"
+    assert resolved.timeline[-1].kind is EventKind.RESOLVED
+    assert resolved.timeline[-1].actor == f"ticket {issue.key}"
+    assert console.outbox() == []  # the ticket is not told what it did itself
 
 
 def test_a_comment_queued_before_a_failing_close_still_lands_in_order(
