@@ -171,7 +171,9 @@ def history_rows(
         shift = rng.randrange(0, year_ms)
         incident_id = first_id + n
         row = {k: v - shift if k in _TIMES and v is not None else v for k, v in rows[index].items()}
+        # the detection day is derived from the (shifted) detection time, as the store does
         row.update(id=incident_id, uid=f"{incident_id:032x}")
+        row["detected_day"] = row["detected_at"] // 86_400_000
         out_rows.append(row)
         out_events.extend(
             {**event, "incident_id": incident_id, "at": event["at"] - shift}

@@ -20,6 +20,7 @@ from app.domain.incident import (
 )
 from app.domain.severity import Severity
 from app.store.errors import IncidentConflict, IncidentNotFound
+from app.store.metric_columns import metric_values
 from app.store.tables import EVENTS, INCIDENTS, EventRow, IncidentRow
 from app.store.types import to_millis
 
@@ -272,6 +273,7 @@ def _columns(incident: Incident) -> dict[str, Any]:
         "known_issue": incident.known_issue,
         "paused_since": incident.paused_since,
         "update_due": incident.update_due,
+        **metric_values(incident),
     }
 
 

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.store.metric_columns import metric_indexes
 from app.store.types import UtcMillis
 
 NAMING = {
@@ -69,7 +71,16 @@ class IncidentRow(Base):
     known_issue: Mapped[str | None] = mapped_column(String(64))
     paused_since: Mapped[datetime | None]
     update_due: Mapped[datetime | None]
+    # derived for the service metrics, written with every save (app/store/metric_columns.py)
+    detected_day: Mapped[int] = mapped_column(Integer, server_default="0")
+    time_to_detect_ms: Mapped[int | None] = mapped_column(BigInteger)
+    time_to_acknowledge_ms: Mapped[int | None] = mapped_column(BigInteger)
+    time_to_resolve_ms: Mapped[int | None] = mapped_column(BigInteger)
+    response_met: Mapped[bool | None] = mapped_column(Boolean)
+    resolve_met: Mapped[bool | None] = mapped_column(Boolean)
+    reopened: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
+    __table_args__ = metric_indexes()
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook
 
 
