@@ -368,7 +368,12 @@ def _metrics(console: Any, args: argparse.Namespace) -> int:
     result = console.metrics(start, end, now, customer=args.customer, severity=args.severity)
 
     def summary(s: Any) -> dict[str, Any]:
-        return {"median": s.median, "p90": s.p90, "mean": s.mean}
+        return {
+            "median": _round(s.median),
+            "p90": _round(s.p90),
+            "mean": _round(s.mean),
+            "count": s.count,
+        }
 
     document = {
         "from": iso_z(start),
@@ -378,11 +383,15 @@ def _metrics(console: Any, args: argparse.Namespace) -> int:
         "mtta": summary(result.mtta),
         "mttr": summary(result.mttr),
         "sla": {
-            "response_met_pct": result.response_met_pct,
-            "resolve_met_pct": result.resolve_met_pct,
+            "response_met_pct": _round(result.response.pct),
+            "resolve_met_pct": _round(result.resolve.pct),
+            "response_counted": result.response.counted,
+            "resolve_counted": result.resolve.counted,
         },
-        "recurrence_pct": result.recurrence_pct,
-        "false_positive_pct": result.false_positive_pct,
+        "recurrence_pct": _round(result.recurrence_pct),
+        "false_positive_pct": _round(result.false_positive_pct),
+        "false_positives": result.false_positives,
+        "alerts_per_incident": _round(result.alerts_per_incident, 2),
     }
     if args.json:
         print(json.dumps(document))
@@ -395,12 +404,17 @@ def _metrics(console: Any, args: argparse.Namespace) -> int:
             f"  mean {_seconds(s.mean)}  (n={s.count})"
         )
     print(
-        f"  SLA response met {_pct(result.response_met_pct)}, resolution met {_pct(result.resolve_met_pct)}"
+        f"  SLA response met {_pct(result.response.pct)}, resolution met {_pct(result.resolve.pct)}"
     )
     print(
         f"  recurrence {_pct(result.recurrence_pct)}, false positives {_pct(result.false_positive_pct)}"
     )
     return 0
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    """A figure as `metrics` prints it: the core keeps full precision, JSON gets one decimal."""
+    return None if value is None else round(value, digits)
 
 
 def _noise_report(console: Any, args: argparse.Namespace) -> int:

@@ -46,12 +46,11 @@ from app.domain.incident import EscalationTier, Incident
 from app.domain.notifications import Notification, opened_notices
 from app.domain.outbox import OutboxItem, TicketLink
 from app.domain.policy import Policies
+from app.domain.service_metrics import Figures, MetricsScope
 from app.domain.severity import Severity
 from app.domain.triage_rules import KnownIssue
 from app.engine.escalation import SlaWatch, due_escalations
 from app.engine.explain import Explanation, explain_incident
-from app.engine.metrics import Metrics
-from app.engine.metrics import compute as compute_metrics
 from app.engine.noise import NoiseReport
 from app.engine.noise import rank as rank_noise
 from app.engine.sla_clock import ClockReading, next_change, read_clock
@@ -69,8 +68,8 @@ from app.store import Database, IncidentConflict, StoreError
 from app.store.alerts import AlertRepository
 from app.store.health import SourceHealthRepository
 from app.store.incidents import IncidentRepository
-from app.store.metrics import incident_times
 from app.store.noise import rule_figures
+from app.store.service_metrics import period_figures
 from app.ticketing.factory import build_client
 
 log = logging.getLogger(__name__)
@@ -409,11 +408,17 @@ class Console:
         *,
         customer: str | None = None,
         severity: str | None = None,
-    ) -> Metrics:
-        """MTTD, MTTA, MTTR, SLA compliance and recurrence of incidents detected in [start, end)."""
+    ) -> Figures:
+        """MTTD, MTTA, MTTR, SLA compliance, recurrence and noise of the incidents detected
+        in [start, end), in SQL (definitions: app/domain/service_metrics.py)."""
+        scope = MetricsScope(
+            start=start,
+            end=end,
+            customer=customer,
+            severity=Severity(severity) if severity else None,
+        )
         with self.database.read() as session:
-            times = incident_times(session, start, end, customer=customer, severity=severity)
-        return compute_metrics(times, now)
+            return period_figures(session, scope, now)
 
     def noise_report(self, start: datetime, end: datetime) -> NoiseReport:
         """Alert rules ranked by noise, over alerts first seen in [start, end) (engine/noise.py)."""

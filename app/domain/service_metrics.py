@@ -66,7 +66,8 @@ Buckets (for charts)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -262,6 +263,16 @@ def interpolated_seconds(
     """
     denominator = fraction[1]
     return (lower_ms * denominator + (upper_ms - lower_ms) * remainder) / (denominator * 1000)
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """The same interpolation over values already in memory (the noise report's medians)."""
+    if not sorted_values:
+        raise ValueError("no values")
+    position = (len(sorted_values) - 1) * fraction
+    lower, upper = math.floor(position), math.ceil(position)
+    weight = position - lower
+    return sorted_values[lower] * (1 - weight) + sorted_values[upper] * weight
 
 
 def mean_seconds(total_ms: int, count: int) -> float | None:

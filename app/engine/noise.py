@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from app.domain.noise import RuleFigures
-from app.engine.metrics import percentile
+from app.domain.service_metrics import percentile
 
 # a hint is given from these levels up (percentages as shown, rounded to one decimal)
 FALSE_POSITIVE_PCT = 25.0

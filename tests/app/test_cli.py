@@ -65,9 +65,12 @@ def test_human_output_and_metrics(capsys: pytest.CaptureFixture[str], db_url: st
     code, out, _ = run(capsys, "metrics", "--json", "--since", "7d", "--db", db_url)
     metrics = json.loads(out)
     assert metrics["incidents"] > 0
-    assert set(metrics["mttd"]) == {"median", "p90", "mean"}
-    assert metrics["mtta"]["median"] is None
-    assert set(metrics["sla"]) == {"response_met_pct", "resolve_met_pct"}
+    # FORMATS.md's keys, extended (never broken) with the counts behind them
+    assert set(metrics["mttd"]) == {"median", "p90", "mean", "count"}
+    assert metrics["mttd"]["count"] == metrics["incidents"] - metrics["false_positives"]
+    assert metrics["mtta"] == {"median": None, "p90": None, "mean": None, "count": 0}
+    assert {"response_met_pct", "resolve_met_pct"} <= set(metrics["sla"])
+    assert {"recurrence_pct", "false_positive_pct", "alerts_per_incident"} <= set(metrics)
 
 
 def test_bad_config_exits_2_with_one_line(

@@ -204,8 +204,8 @@ def test_metrics_read_the_recorded_timestamps(
     assert metrics.mttd.median == 40.0
     assert metrics.mtta.median == 300.0
     assert metrics.mttr.median == 3600.0
-    assert metrics.response_met_pct == 100.0
-    assert metrics.resolve_met_pct == 100.0
+    assert metrics.response.pct == 100.0
+    assert metrics.resolve.pct == 100.0
 
 
 def test_a_flapping_alert_holds_one_incident(

@@ -21,12 +21,12 @@ from app.domain.service_metrics import (
     RecordedClocks,
     bucket_bounds,
     interpolated_seconds,
+    percentile,
     quantile_ranks,
     recorded_clocks,
 )
 from app.domain.severity import Severity
 from app.domain.sla import SlaPolicy, SlaTarget
-from app.engine.metrics import percentile
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)  # a Monday
 CONTRACT = SlaPolicy("gold", {Severity.P2: SlaTarget(timedelta(minutes=30), timedelta(hours=8))})
