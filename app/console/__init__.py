@@ -15,6 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -435,17 +436,28 @@ class Console:
         return write_history(path, sorted(incidents, key=lambda i: i.id or 0))
 
     def import_history(self, path: Path, now: datetime) -> ImportResult:
-        """Load an exported file; all or nothing, skipping incidents already stored (by uid)."""
-        incoming = list(read_history(path))
+        """Load an exported file: checked whole first, then stored in one transaction.
+
+        Incidents already stored (same uid) are skipped, so a second import adds nothing.
+        They go through the store's `add`, which writes the metric columns, so imported
+        incidents count in `metrics`. `recurrence_of` is linked to the new id of the line
+        it names. Keys (INC-…) are this database's: an imported incident gets a new one.
+        """
+        entries = read_history(path)
         imported = skipped = 0
         with self.database.write() as session:
             repository = IncidentRepository(session)
-            for incident in incoming:
-                if repository.by_uid(incident.uid) is not None:
+            ids: dict[str, int | None] = {}
+            for entry in entries:
+                incident = entry.incident
+                stored = repository.by_uid(incident.uid)
+                if stored is None:
+                    link = ids.get(entry.recurrence_of) if entry.recurrence_of else None
+                    stored = repository.add(replace(incident, recurrence_of=link), now)
+                    imported += 1
+                else:
                     skipped += 1
-                    continue
-                repository.add(incident, now)
-                imported += 1
+                ids[incident.uid] = stored.id
         return ImportResult(imported, skipped)
 
     # ------------------------------------------------------------------ runbooks
