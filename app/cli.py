@@ -113,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     metrics.add_argument("--customer")
     metrics.add_argument("--severity", choices=("P1", "P2", "P3", "P4"))
 
+    _report_arguments(command("report", "the monthly SLA report of one customer, PDF or HTML"))
+
     noise = command("noise-report", "alert rules ranked by volume, false positives and flapping")
     noise.add_argument("--json", action="store_true")
     noise.add_argument(
@@ -161,6 +163,8 @@ class Windows(Protocol):
         self, console: Any, out: Path, *, view: str, size: tuple[int, int], now: datetime
     ) -> None: ...
 
+    def report_pdf(self, html: str, out: Path, *, title: str) -> int: ...
+
 
 def main(argv: Sequence[str] | None = None, *, windows: Windows | None = None) -> int:
     args = build_parser().parse_args(argv)
@@ -205,6 +209,8 @@ def _dispatch(args: argparse.Namespace, windows: Windows | None) -> int:
         return _window_command(args, windows)
     if args.command == "secrets":
         return _secrets(args)
+    if args.command == "report":
+        return _report(args, windows)
     if args.command == "policies" and args.explain is None:
         return _policies_check(args)  # reads the files only: no database needed
     if args.command == "ticketing":
@@ -239,6 +245,60 @@ def _window_command(args: argparse.Namespace, windows: Windows | None) -> int:
         console.shutdown()
     print(args.out)
     return 0
+
+
+def _report_arguments(report: argparse.ArgumentParser) -> None:
+    report.add_argument("--customer", required=True, help="customer id in the catalog")
+    report.add_argument("--month", required=True, metavar="YYYY-MM", help="e.g. 2026-11 (UTC)")
+    report.add_argument(
+        "--out", required=True, type=Path, metavar="FILE", help="FILE.pdf or FILE.html"
+    )
+
+
+def _report(args: argparse.Namespace, windows: Windows | None) -> int:
+    """`report`: the month's SLA report of a customer, as HTML (the core alone) or PDF
+    (rendered from that HTML by the Qt console, offscreen)."""
+    from app.console.sla_reports import monthly_report
+    from app.domain.sla_report import month_start
+    from app.sla_report_html import render_html
+
+    try:
+        month = month_start(args.month)
+    except ValueError as error:
+        raise ConfigError(str(error), field="--month") from None
+    kind = args.out.suffix.lower()
+    if kind not in (".pdf", ".html", ".htm"):
+        raise ConfigError(f"expected FILE.pdf or FILE.html, got {args.out}", field="--out")
+    if not args.out.parent.is_dir():
+        raise ConfigError(f"no folder {args.out.parent} to write {args.out.name} in", field="--out")
+    if kind == ".pdf" and windows is None:
+        raise WindowUnavailable(
+            "a PDF report needs the Qt console: run `noc-console` (or write FILE.html)"
+        )
+    console = _open(args)
+    try:
+        report = monthly_report(console, args.customer, month, _now())
+    finally:
+        console.shutdown()
+    if windows is not None and kind == ".pdf":
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
+        title = f"SLA report {report.customer_name} {args.month}"
+        pages = windows.report_pdf(render_html(report, chart=False), args.out, title=title)
+        print(f"{args.out} ({pages} page{'s' if pages != 1 else ''})")
+        return 0
+    _write_atomically(args.out, render_html(report))
+    print(args.out)
+    return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {path}: {error.strerror}", field="--out") from None
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -41,6 +41,13 @@ class QtWindows:
         route_qt_messages_to_logging()
         render(console, out, view=view, size=size, now=now)
 
+    def report_pdf(self, html: str, out: Path, *, title: str) -> int:
+        from ui.app import route_qt_messages_to_logging  # noqa: PLC0415
+        from ui.report_pdf import write_pdf  # noqa: PLC0415
+
+        route_qt_messages_to_logging()
+        return write_pdf(html, out, title=title)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     return cli.main(argv, windows=QtWindows())
