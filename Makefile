@@ -52,6 +52,7 @@ screenshot: $(BIN)/.installed
 	$(BIN)/noc-console --config docs/wall-4k.toml --db sqlite:///$(CURDIR)/.screenshots.db screenshot docs/wall-3840x2160.png --view wall --size 3840x2160
 	rm -f .screenshots.db
 	$(BIN)/python scripts/runbook_screenshots.py docs
+	$(BIN)/python scripts/metrics_screenshot.py docs
 
 clean:
 	rm -rf $(VENV) $(CORE_VENV) .pytest_cache .mypy_cache .ruff_cache .benchmarks

@@ -39,6 +39,7 @@ from ui.sound_player import SoundPlayer
 from ui.status_bar import ConsoleStatusBar
 from ui.wall_model import IncidentTableModel
 from ui.wall_view import IncidentTableView
+from ui.window_metrics import MetricsMixin
 from ui.window_policies import PoliciesMixin
 from ui.window_sounds import SoundsMixin
 from ui.window_suppressed import SuppressedMixin
@@ -74,6 +75,7 @@ class MainWindow(
     SuppressedMixin,
     PoliciesMixin,
     WallModeMixin,
+    MetricsMixin,
     QMainWindow,
 ):
     """The console's window.
@@ -102,8 +104,9 @@ class MainWindow(
     (`TicketsMixin`: ticket_delivery, outbox_indicator, ticket_outbox_dialog), sounds
     (`SoundsMixin`: sound_player, sound_alerts, sounds_dialog, sounds_enabled,
     sounds_button), suppressed alerts (`SuppressedMixin`: suppressed, suppressed_dialog),
-    policy reloads (`PoliciesMixin`: policy_watch) and wall mode (`WallModeMixin`:
-    wall_header, all_clear, rotation, flash). This class holds what they share, the
+    policy reloads (`PoliciesMixin`: policy_watch), wall mode (`WallModeMixin`:
+    wall_header, all_clear, rotation, flash) and View → Metrics… (`MetricsMixin`:
+    metrics_window). This class holds what they share, the
     operator layout, the keys, the data coming in, the SLA tick and the shutdown.
 
     Attributes:
@@ -180,6 +183,7 @@ class MainWindow(
         self._place_history_button()
         self._last_tick: datetime | None = None
         self.side_panel: IncidentPanel | None = None
+        self.metrics_window = None
         self.wall_header = None
         self.all_clear = None
         self._splitter: QSplitter | None = None
@@ -239,6 +243,7 @@ class MainWindow(
         settings = self.menuBar().addMenu("&Settings")
         settings.addAction("&Connections\u2026", self.show_connections)
         settings.addAction("&Sounds\u2026\tF9", self.show_sounds)  # F9 is the window's shortcut
+        self._build_metrics_menu()
         bar = self._build_filter_bar()
         left = QWidget()
         column = QVBoxLayout(left)

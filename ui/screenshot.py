@@ -16,7 +16,7 @@ from ui.app import application, mode_look
 from ui.main_window import MainWindow
 from ui.workers.actions import TaskRunner
 
-View = Literal["operator", "wall"]
+View = Literal["operator", "wall", "charts"]
 
 
 def render(
@@ -34,12 +34,48 @@ def render(
     (or the side panel's tab whose title starts with `tab`, e.g. "Runbook"); its alerts
     and runbook load synchronously, since this is a one-shot render.
     """
-    if view not in ("operator", "wall"):
-        raise ValueError(f"unknown view {view!r} (expected operator or wall)")
+    if view not in ("operator", "wall", "charts"):
+        raise ValueError(f"unknown view {view!r} (expected operator, wall or charts)")
     app = application()
     colours, scale, _refused = mode_look(console, wall=view == "wall")
     with theme.applied(app, colours, font_scale=scale):
-        _render(app, console, out, view=view, size=size, now=now, tab=tab)
+        if view == "charts":
+            _render_metrics(app, console, out, size=size, now=now)
+        else:
+            _render(app, console, out, view=view, size=size, now=now, tab=tab)
+
+
+def _render_metrics(
+    app: QApplication, console: Console, out: Path, *, size: tuple[int, int], now: datetime
+) -> None:
+    """The Metrics view over all the history the database holds, by day (by week beyond
+    about three months), its report computed inline (a one-shot render)."""
+    from ui.metrics_view import MetricsView  # noqa: PLC0415 - pyqtgraph only for this view
+
+    runner = TaskRunner(synchronous=True)
+    view = MetricsView(console, runner, clock=lambda: now)
+    try:
+        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        view.resize(*size)
+        view.period_box.blockSignals(True)
+        view.period_box.setCurrentIndex(view.period_box.findData("all"))
+        view.period_box.blockSignals(False)
+        view.refresh()
+        report = view.report
+        if report is not None and len(report.series) > 100:
+            view.bucket_box.setCurrentIndex(view.bucket_box.findData("week"))  # refreshes
+        view.show()
+        view.resize(*size)
+        for _ in range(3):
+            app.processEvents()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not view.grab().save(str(out), "PNG"):
+            raise OSError(f"could not write {out}")
+    finally:
+        view.hide()
+        view.deleteLater()
+        runner.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def _render(

@@ -47,7 +47,7 @@ from app.domain.incident import EscalationTier, Incident
 from app.domain.notifications import Notification, opened_notices
 from app.domain.outbox import OutboxItem, TicketLink
 from app.domain.policy import Policies
-from app.domain.service_metrics import Figures, MetricsScope
+from app.domain.service_metrics import Bucket, Figures, MetricsReport, MetricsScope
 from app.domain.severity import Severity
 from app.domain.triage_rules import KnownIssue
 from app.engine.escalation import SlaWatch, due_escalations
@@ -70,7 +70,7 @@ from app.store.alerts import AlertRepository
 from app.store.health import SourceHealthRepository
 from app.store.incidents import IncidentRepository
 from app.store.noise import rule_figures
-from app.store.service_metrics import period_figures
+from app.store.service_metrics import metrics_report, period_figures
 from app.ticketing.factory import build_client
 
 log = logging.getLogger(__name__)
@@ -420,6 +420,16 @@ class Console:
         )
         with self.database.read() as session:
             return period_figures(session, scope, now)
+
+    def metrics_report(self, scope: MetricsScope, bucket: Bucket, now: datetime) -> MetricsReport:
+        """Everything the metrics view charts for a scope: the period, its buckets, SLA per
+        customer and severity, the top recurring pairs (app/store/service_metrics.py)."""
+        with self.database.read() as session:
+            return metrics_report(session, scope, bucket, now)
+
+    def customer_ids(self) -> list[str]:
+        """The catalog's customers, by id (the metrics view's customer filter)."""
+        return sorted(self.catalog.customers)
 
     def noise_report(self, start: datetime, end: datetime) -> NoiseReport:
         """Alert rules ranked by noise, over alerts first seen in [start, end) (engine/noise.py)."""
