@@ -105,7 +105,7 @@ class MainWindow(
     (`SoundsMixin`: sound_player, sound_alerts, sounds_dialog, sounds_enabled,
     sounds_button), suppressed alerts (`SuppressedMixin`: suppressed, suppressed_dialog),
     policy reloads (`PoliciesMixin`: policy_watch), wall mode (`WallModeMixin`:
-    wall_header, all_clear, rotation, flash) and View → Metrics… (`MetricsMixin`:
+    wall_header, all_clear, rotation, flash, wall_metrics) and View → Metrics… (`MetricsMixin`:
     metrics_window). This class holds what they share, the
     operator layout, the keys, the data coming in, the SLA tick and the shutdown.
 
@@ -191,6 +191,8 @@ class MainWindow(
         self.filter_bar = None
         self.flash = None
         self.rotation = None
+        self.wall_metrics = None
+        self._wall_metrics_at = None
         self.views = SavedViews(self._settings, self._settings_prefix())
         if wall:
             self._build_wall()

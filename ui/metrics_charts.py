@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import pyqtgraph as pg  # type: ignore[import-untyped]
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.domain.severity import Severity
@@ -97,6 +97,8 @@ class _Chart(QWidget):
 
     def __init__(self, title: str, *, dates: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.title = title
+        self._text_font: QFont | None = None  # the wall's, for labels drawn later
         palette = self.palette()
         self._foreground = palette.color(QPalette.ColorRole.Text)
         self._lines = _DARK_LINES if theme.is_dark(palette) else _LIGHT_LINES
@@ -129,6 +131,25 @@ class _Chart(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+
+    def enlarge(self, font: QFont) -> None:
+        """Read from across the room (the wall's metrics page): title, ticks and legend in
+        `font`'s size."""
+        points = f"{font.pointSizeF():.0f}pt"
+        self._text_font = font
+        self.plot.setTitle(self.title, color=self._foreground.name(), size=points)
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setStyle(tickFont=font)
+            axis.label.setFont(font)
+        # the bottom axis keeps its height for the desktop's font: room for the wall's
+        self.plot.getAxis("bottom").setHeight(QFontMetrics(font).height() + 12)
+        legend = self.plot.plotItem.legend
+        if legend is not None:
+            legend.setLabelTextSize(points)
+            for _sample, label in legend.items:
+                label.setText(label.text)  # setLabelTextSize only records the size
+        self._label.setFont(font)
 
     def _legend(self, columns: int) -> pg.LegendItem:
         legend = self.plot.addLegend(
@@ -354,6 +375,10 @@ class ComplianceChart(_Chart):
             for offset, share in ((-0.2, group.response), (0.2, group.resolve)):
                 words = "n/a" if share is None else f"{share:.0f}%"
                 label = pg.TextItem(words, color=self._foreground, anchor=(0.5, 1))
+                if self._text_font is not None:  # a bit smaller: two share a group's width
+                    small = QFont(self._text_font)
+                    small.setPointSizeF(small.pointSizeF() * 0.8)
+                    label.setFont(small)
                 label.setPos(x + offset, share or 0.0)
                 self.plot.addItem(label, ignoreBounds=True)
                 self._values.append(label)

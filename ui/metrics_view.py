@@ -3,7 +3,8 @@
 The report is `console.metrics_report(scope, bucket, now)` (SQL; definitions in
 app/domain/service_metrics.py) run on the window's TaskRunner, never on the GUI thread;
 a report that arrives after the filters changed again is dropped. The CSV export writes
-on the runner too (ui/metrics_csv.py).
+on the runner too (ui/metrics_csv.py). The wall's metrics page is the same view without
+its controls, in the wall's font (`controls=False, font=...`; ui/window_wall.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -71,7 +73,12 @@ def choose_csv_path(parent: QWidget, suggested: str) -> Path | None:
 class MetricsView(QWidget):
     """The period picker, bucket and filters over the charts (or "no incidents in this period").
 
+    With `controls=False` (the wall) the choices stay at their defaults — the last 30 days
+    by day, every customer and severity — and are not shown; with `font`, the summary,
+    charts and table are drawn in it (the wall's large type).
+
     Attributes:
+        controls: the row of choices (hidden with `controls=False`).
         period_box, bucket_box, customer_box, severity_box: the choices.
         export_button: writes the shown report's buckets as CSV.
         summary: the period's figures in one line.
@@ -98,6 +105,8 @@ class MetricsView(QWidget):
         *,
         clock: Clock,
         choose_path: ChoosePath = choose_csv_path,
+        controls: bool = True,
+        font: QFont | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -107,8 +116,13 @@ class MetricsView(QWidget):
         self._choose_path = choose_path
         self.report: MetricsReport | None = None
         self._generation = 0
+        if font is not None:
+            self.setFont(font)
         layout = QVBoxLayout(self)
-        layout.addLayout(self._build_controls())
+        self.controls = QWidget(self)
+        self.controls.setLayout(self._build_controls())
+        self.controls.setVisible(controls)
+        layout.addWidget(self.controls)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -116,12 +130,22 @@ class MetricsView(QWidget):
         self.stack = QStackedWidget()
         self.empty_label = QLabel(EMPTY_WORDS)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        big = self.empty_label.font()
+        big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.5)
         self.empty_label.setFont(big)
         self.stack.addWidget(self.empty_label)
         self.stack.addWidget(self._build_charts())
         layout.addWidget(self.stack, 1)
+        if font is not None:
+            for chart in (
+                *self.duration_charts.values(),
+                self.severity_chart,
+                self.customer_chart,
+                self.sla_severity_chart,
+                self.recurrence_chart,
+                self.noise_chart,
+            ):
+                chart.enlarge(font)
 
     # ------------------------------------------------------------------ building
 
@@ -162,26 +186,33 @@ class MetricsView(QWidget):
         return row
 
     def _build_charts(self) -> QWidget:
-        page = QWidget()
+        # a child from the start: the charts take their colours from the palette they are
+        # born with (the wall's dark one on the wall)
+        page = QWidget(self)
         grid = QGridLayout(page)
         grid.setContentsMargins(0, 0, 0, 0)
         lines = ("median", "p90", "mean")
         self.duration_charts = {
-            "mttd": TimeLinesChart("MTTD (detection)", lines, durations=True),
-            "mtta": TimeLinesChart("MTTA (first response)", lines, durations=True),
-            "mttr": TimeLinesChart("MTTR (resolution)", lines, durations=True),
+            "mttd": TimeLinesChart("MTTD (detection)", lines, durations=True, parent=page),
+            "mtta": TimeLinesChart("MTTA (first response)", lines, durations=True, parent=page),
+            "mttr": TimeLinesChart("MTTR (resolution)", lines, durations=True, parent=page),
         }
-        self.severity_chart = SeverityBarsChart("Incidents by severity")
-        self.customer_chart = ComplianceChart("SLA compliance by customer")
-        self.sla_severity_chart = ComplianceChart("SLA compliance by severity")
+        self.severity_chart = SeverityBarsChart("Incidents by severity", page)
+        self.customer_chart = ComplianceChart("SLA compliance by customer", page)
+        self.sla_severity_chart = ComplianceChart("SLA compliance by severity", page)
         self.recurrence_chart = TimeLinesChart(
             "Recurrence and false positives",
             ("recurrence", "false positives"),
             durations=False,
             unit="%",
+            parent=page,
         )
         self.noise_chart = TimeLinesChart(
-            "Alerts per incident", ("alerts per incident",), durations=False, unit="alerts"
+            "Alerts per incident",
+            ("alerts per incident",),
+            durations=False,
+            unit="alerts",
+            parent=page,
         )
         self.charts: dict[str, QWidget] = {
             **self.duration_charts,

@@ -1,10 +1,11 @@
-"""Wall mode's rotation: one customer at a time (then everyone), and page by page when the
-list is longer than the screen.
+"""Wall mode's rotation: one customer at a time (then everyone), page by page when the
+list is longer than the screen, and the metrics page once a round.
 
 A NOC wall shared by several customers' teams shows each its own incidents in turn; a
 wall with more incidents than rows shows the rest a page at a time instead of never.
 Rotation is a view over the model (a customer filter, a scroll position): it never
-changes what is counted in the header, and an alarm (a new P1, a breach) brings the
+changes what is counted in the header (the metrics page is shown by the window, through
+the `show_metrics` callback), and an alarm (a new P1, a breach) brings the
 whole wall back at once and holds it there for a while.
 """
 
@@ -27,24 +28,29 @@ ALARM_HOLD_TURNS = 4
 
 @dataclass(frozen=True, slots=True)
 class Stop:
-    """Where the rotation is: a customer (None: everyone) and a page of the list."""
+    """Where the rotation is: a customer (None: everyone) and a page of the list, or the
+    metrics page."""
 
     customer: str | None
     page: int
     pages: int
+    metrics: bool = False
 
     def describe(self) -> str:
+        if self.metrics:
+            return "metrics \u00b7 last 30 days"
         who = self.customer or "all customers"
         return f"{who} \u00b7 page {self.page + 1}/{self.pages}" if self.pages > 1 else who
 
 
 class WallRotation(QObject):
-    """Turns the wall through customers and pages on a timer.
+    """Turns the wall through customers and pages on a timer, and through the metrics page
+    once a round (after everyone's last page) when `modes` has it.
 
     Thread: GUI thread (it drives the model's filter and the view's scroll position).
 
     Attributes:
-        modes: what it turns through (customers, pages), from `[wall] rotate`.
+        modes: what it turns through (customers, pages, metrics), from `[wall] rotate`.
         timer: the turn timer (`[wall] rotate_every`).
         stop: where it is now.
 
@@ -63,12 +69,14 @@ class WallRotation(QObject):
         parent: QObject | None = None,
         *,
         customers: Callable[[], list[str]] | None = None,
+        show_metrics: Callable[[bool], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.modes = tuple(modes)
         self._model = model
         self._table = table
         self._customers = customers or (lambda: model.values(Column.CUSTOMER))
+        self._show_metrics = show_metrics
         self._hold = 0
         self.stop = Stop(None, 0, 1)
         self.timer = QTimer(self)
@@ -88,11 +96,15 @@ class WallRotation(QObject):
         self.timer.stop()
 
     def turn(self) -> Stop:
-        """The next page of this customer, else the next customer's first page."""
+        """The next page of this customer, else the next customer's first page; the metrics
+        page (when `modes` has it) between everyone's last page and the next round."""
         if self._hold > 0:
             self._hold -= 1
             return self.stop
         current = self.stop
+        if current.metrics:  # round again, from everyone's first page
+            self._apply_customer(None)
+            return self._show(Stop(None, 0, self._page_count()))
         pages = self._page_count() if Rotation.PAGES in self.modes else 1
         if current.page + 1 < pages:
             return self._show(Stop(current.customer, current.page + 1, pages))
@@ -101,6 +113,9 @@ class WallRotation(QObject):
             order: list[str | None] = [None, *self._customers()]
             position = order.index(customer) if customer in order else 0
             customer = order[(position + 1) % len(order)]
+        if customer is None and Rotation.METRICS in self.modes:  # the round is over
+            self._apply_customer(None)
+            return self._show(Stop(None, 0, 1, metrics=True))
         self._apply_customer(customer)
         pages = self._page_count() if Rotation.PAGES in self.modes else 1
         return self._show(Stop(customer, 0, pages))
@@ -131,6 +146,11 @@ class WallRotation(QObject):
 
     def _show(self, stop: Stop) -> Stop:
         self.stop = stop
+        if self._show_metrics is not None:
+            self._show_metrics(stop.metrics)
+        if stop.metrics:
+            self.turned.emit(stop.describe())
+            return stop
         first = min(stop.page * self._rows_per_page(), self._model.rowCount() - 1)
         if first >= 0:
             self._table.scrollTo(

@@ -1,15 +1,20 @@
 """The main window's wall mode: the wall theme and large type, the header, "All clear", rotation, flash.
 
 A feature mixin of MainWindow (why mixins, not controllers: `ui/window_feature.py`).
+The metrics page (`[wall] rotate` with "metrics") is a MetricsView without controls,
+built the first time the rotation comes round to it: ui/metrics_view.py (and pyqtgraph)
+is imported then, not with the window (PERF.md 1.6).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QStackedWidget, QToolButton, QVBoxLayout, QWidget
 
+from app.config.display import Rotation
 from app.console import Console
 from app.domain.health import SourceHealth
 from ui import theme
@@ -21,10 +26,16 @@ from ui.wall_model import Column, IncidentTableModel
 from ui.wall_rotation import WallRotation
 from ui.wall_view import IncidentTableView
 from ui.window_feature import WindowFeature
+from ui.workers.actions import TaskRunner
+
+if TYPE_CHECKING:
+    from ui.metrics_view import MetricsView
 
 Clock = Callable[[], datetime]
 
 WALL_HIDDEN_COLUMNS = (Column.ALERTS, Column.TICKET)
+# the metrics page computes its report again when it comes round, at most this often
+METRICS_REFRESH = timedelta(minutes=1)
 
 
 class WallModeMixin(WindowFeature):
@@ -37,11 +48,13 @@ class WallModeMixin(WindowFeature):
     Attributes:
         wall_header, all_clear: the header and the quiet-wall message.
         rotation, flash: the rotation (None unless `[wall] rotate`) and the alarm frame.
+        wall_metrics: the metrics page (None until the rotation first reaches it).
     """
 
     # read of the window
     console: Console
     clock: Clock
+    runner: TaskRunner
     model: IncidentTableModel
     table: IncidentTableView
     status: ConsoleStatusBar
@@ -56,6 +69,8 @@ class WallModeMixin(WindowFeature):
     _wall_stack: QStackedWidget | None
     flash: WallFlash | None
     rotation: WallRotation | None
+    wall_metrics: MetricsView | None
+    _wall_metrics_at: datetime | None
 
     def _build_wall(self) -> None:
         display = self.console.config.display.wall
@@ -100,6 +115,9 @@ class WallModeMixin(WindowFeature):
                 display.rotate,
                 int(display.rotate_every.total_seconds() * 1000),
                 self,
+                show_metrics=self._show_wall_metrics
+                if Rotation.METRICS in display.rotate
+                else None,
             )
             rotation.turned.connect(self.status.show_info)
             self.rotation = rotation
@@ -110,11 +128,45 @@ class WallModeMixin(WindowFeature):
         self.notifier.history_button.setVisible(False)  # watched, not worked
         self.resize(1920, 1080)
 
+    def _show_wall_metrics(self, shown: bool) -> None:
+        """The rotation's metrics page comes round (or goes): shown with its last report at
+        once, computed again on the runner when that one is a minute old."""
+        stack = self._wall_stack
+        if stack is None:
+            return
+        if not shown:
+            self._refresh_wall()
+            return
+        view = self.wall_metrics
+        if view is None:
+            from ui.metrics_view import MetricsView  # noqa: PLC0415 - lazily: the docstring
+
+            scale = self.console.config.display.wall.font_scale
+            view = MetricsView(
+                self.console,
+                self.runner,
+                clock=self.clock,
+                controls=False,
+                font=theme.wall_font(font_scale=scale),
+                parent=stack,
+            )
+            stack.addWidget(view)
+            self.wall_metrics = view
+        stack.setCurrentWidget(view)
+        now = self.clock()
+        last = self._wall_metrics_at
+        if last is None or now - last >= METRICS_REFRESH or now < last:
+            self._wall_metrics_at = now
+            view.refresh()
+
     def _refresh_wall(self) -> None:
         header, stack, all_clear = self.wall_header, self._wall_stack, self.all_clear
         if header is None or stack is None or all_clear is None:
             return
         counts = header.update_counts(self.model.all_incidents())
+        rotation = self.rotation
+        if rotation is not None and rotation.stop.metrics and self.wall_metrics is not None:
+            return  # the metrics page stays up until the rotation turns
         if AllClear.applies(counts, self._health):
             all_clear.show_state(counts, self._health)
             stack.setCurrentWidget(all_clear)

@@ -36,10 +36,12 @@ class Density(StrEnum):
 
 
 class Rotation(StrEnum):
-    """What wall mode turns through: one customer at a time (then all), or its pages."""
+    """What wall mode turns through: one customer at a time (then all), its pages, and the
+    metrics page (charts of the last 30 days) once a round."""
 
     CUSTOMERS = "customers"
     PAGES = "pages"
+    METRICS = "metrics"
 
 
 # A theme is a built-in name ("dark") or a theme file of the site's own.
@@ -174,9 +176,9 @@ def _rotate(table: Mapping[str, Any], complain: Complain) -> tuple[Rotation, ...
     value = table.get("rotate", [])
     names = {r.value for r in Rotation}
     if not isinstance(value, list) or not all(isinstance(v, str) and v in names for v in value):
-        raise complain('expected a list of "customers" and/or "pages"', "rotate")
+        raise complain('expected a list of "customers", "pages" and/or "metrics"', "rotate")
     if len(set(value)) != len(value):
-        raise complain("each of customers and pages at most once", "rotate")
+        raise complain("each of customers, pages and metrics at most once", "rotate")
     return tuple(Rotation(v) for v in value)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -14,8 +16,10 @@ from app.config import Config
 from app.config.display import DisplayConfig, Rotation, WallDisplay
 from app.console import Console
 from app.domain.notifications import Notification, NotificationKind
+from app.domain.service_metrics import Bucket, MetricsReport
 from app.domain.severity import Severity
 from ui.main_window import MainWindow, is_alarm
+from ui.metrics_view import EMPTY_WORDS
 from ui.wall_rotation import ALARM_HOLD_TURNS
 
 
@@ -152,3 +156,121 @@ def test_f11_opens_one_wall_from_the_operator_window_s_incidents(
     wall.close()  # deleted on close (later, by the event loop)
     qtbot.waitUntil(lambda: walls == [])
     assert operator.sounds_enabled
+
+
+def watch_metrics(console: Console, monkeypatch: pytest.MonkeyPatch) -> list[threading.Thread]:
+    """The threads `metrics_report` runs on, one a call."""
+    threads: list[threading.Thread] = []
+    report = console.metrics_report
+
+    def recorded(*args: Any, **kwargs: Any) -> MetricsReport:
+        threads.append(threading.current_thread())
+        return report(*args, **kwargs)
+
+    monkeypatch.setattr(console, "metrics_report", recorded)
+    return threads
+
+
+def test_the_round_ends_on_the_metrics_page_computed_off_the_gui_thread(
+    qtbot, make_window, tmp_path: Path, t0: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    console = rotating_console(tmp_path, t0, Rotation.CUSTOMERS, Rotation.METRICS)
+    try:
+        threads = watch_metrics(console, monkeypatch)
+        window = make_window(console, wall=True)
+        rotation = window.rotation
+        assert rotation is not None
+        assert window.wall_metrics is None  # built when the rotation first comes round
+        seen = [rotation.turn().customer for _ in range(3)]
+        assert seen == ["acme", "globex", "initech"]
+        stop = rotation.turn()
+        assert stop.metrics
+        view = window.wall_metrics
+        assert view is not None
+        assert window._wall_stack is not None
+        assert window._wall_stack.currentWidget() is view
+        assert not view.controls.isVisible()  # the wall is watched, not worked
+        assert window.status.message_label.text() == "metrics \u00b7 last 30 days"
+        qtbot.waitUntil(lambda: view.report is not None, timeout=10_000)
+        assert view.report is not None
+        assert view.report.scope.customer is None
+        assert view.report.scope.severity is None
+        assert view.report.bucket is Bucket.DAY
+        assert view.report.period.incidents > 0
+        assert view.stack.currentIndex() == 1  # the charts
+        assert threads
+        assert threading.main_thread() not in threads
+        window._refresh_wall()  # a poll while the page is up leaves it up
+        assert window._wall_stack.currentWidget() is view
+        stop = rotation.turn()  # and round again, from everyone
+        assert (stop.metrics, stop.customer) == (False, None)
+        assert window._wall_stack.currentWidget() is window.table
+        assert shown_customers(window) == {"acme", "globex", "initech"}
+        window.runner.wait(10_000)
+    finally:
+        console.shutdown()
+
+
+def test_the_metrics_page_computes_at_most_once_a_minute(
+    qtbot, make_window, tmp_path: Path, t0: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    console = rotating_console(tmp_path, t0, Rotation.METRICS)
+    try:
+        threads = watch_metrics(console, monkeypatch)
+        now = [t0]
+        window = make_window(console, wall=True, clock=lambda: now[0])
+        rotation = window.rotation
+        assert rotation is not None
+        assert rotation.turn().metrics  # metrics alone: the wall, the page, the wall...
+        qtbot.waitUntil(lambda: len(threads) == 1, timeout=10_000)
+        assert not rotation.turn().metrics
+        now[0] = t0 + timedelta(seconds=30)
+        assert rotation.turn().metrics
+        window.runner.wait(10_000)
+        assert len(threads) == 1  # its last report, shown again
+        rotation.turn()
+        now[0] = t0 + timedelta(minutes=1)
+        rotation.turn()
+        qtbot.waitUntil(lambda: len(threads) == 2, timeout=10_000)
+        window.runner.wait(10_000)
+    finally:
+        console.shutdown()
+
+
+def test_an_empty_history_shows_the_empty_words(
+    qtbot, make_window, tmp_path: Path, t0: datetime
+) -> None:
+    console = rotating_console(tmp_path, t0, Rotation.METRICS)
+    try:
+        later = t0 + timedelta(days=400)  # nothing in its last 30 days
+        window = make_window(console, wall=True, clock=lambda: later)
+        rotation = window.rotation
+        assert rotation is not None
+        rotation.turn()
+        view = window.wall_metrics
+        assert view is not None
+        qtbot.waitUntil(lambda: view.report is not None, timeout=10_000)
+        assert view.stack.currentIndex() == 0
+        assert view.empty_label.text() == EMPTY_WORDS
+        window.runner.wait(10_000)
+    finally:
+        console.shutdown()
+
+
+def test_an_alarm_brings_the_wall_back_from_the_metrics_page(
+    make_window, tmp_path: Path, t0: datetime
+) -> None:
+    console = rotating_console(tmp_path, t0, Rotation.PAGES, Rotation.METRICS)
+    try:
+        window = make_window(console, wall=True)
+        rotation = window.rotation
+        assert rotation is not None
+        while not rotation.stop.metrics:
+            rotation.turn()
+        window._announce([notice(NotificationKind.OPENED, Severity.P1, t0)])
+        assert not rotation.stop.metrics
+        assert window._wall_stack is not None
+        assert window._wall_stack.currentWidget() is window.table
+        window.runner.wait(10_000)
+    finally:
+        console.shutdown()

@@ -106,6 +106,11 @@ def test_a_screen_by_number_and_sounds_off(tmp_path: Path) -> None:
     assert not config.sounds.enabled
 
 
+def test_the_wall_may_rotate_through_the_metrics_page(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, '[wall]\nrotate = ["customers", "metrics"]\n'))
+    assert config.display.wall.rotate == (Rotation.CUSTOMERS, Rotation.METRICS)
+
+
 def test_quiet_hours_may_cross_midnight_or_not() -> None:
     night = QuietHours(time(22), time(7))
     assert time(23, 30) in night
@@ -138,7 +143,10 @@ def test_quiet_hours_may_cross_midnight_or_not() -> None:
         ("[wall]\n\nscreen = -1\n", r":3: wall.screen: expected a screen number"),
         ('[wall]\nrotate = ["incidents"]\n', r":2: wall.rotate: expected a list of \"customers\""),
         ('[wall]\nrotate = "pages"\n', r":2: wall.rotate: expected a list"),
-        ('[wall]\nrotate = ["pages", "pages"]\n', r":2: wall.rotate: each of customers and pages"),
+        (
+            '[wall]\nrotate = ["pages", "pages"]\n',
+            r":2: wall.rotate: each of customers, pages and metrics",
+        ),
         ('[wall]\nrotate_every = "2s"\n', r":2: wall.rotate_every: at least 5s"),
         ('[wall]\nrotate_every = "soon"\n', r":2: wall.rotate_every: not a duration"),
         ('[wall]\nsize = "4K"\n', r":2: wall.size: unknown field"),
