@@ -9,11 +9,11 @@ by Qt's rich-text engine, which draws no SVG: `chart=False` leaves the chart out
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import escape
 
 from app.domain.service_metrics import Compliance, Figures
-from app.domain.sla_report import Breach, MissedClock, SlaReport
+from app.domain.sla_report import Breach, MissedClock, SlaReport, span_words
 from app.domain.timestamps import ensure_utc
 
 # sentences of app/domain/service_metrics.py's docstring, quoted in the footnote (a test
@@ -334,14 +334,4 @@ def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     whole = round(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    minutes = whole // 60
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{days}d"] if days else []
-    if hours:
-        parts.append(f"{hours}h")
-    if minutes or not parts:
-        parts.append(f"{minutes}m")
-    return " ".join(parts)
+    return f"{whole}s" if whole < 60 else span_words(timedelta(seconds=whole))

@@ -173,8 +173,10 @@ def _wait(
     words = f": {note}" if note else ""
     if ended is None:
         assert now is not None
-        return f"waiting on the customer since {_stamp(at)} ({_length(now - at)} so far){words}"
-    return f"waited on the customer {_stamp(at)} to {_stamp(ended)} ({_length(ended - at)}){words}"
+        return f"waiting on the customer since {_stamp(at)} ({span_words(now - at)} so far){words}"
+    return (
+        f"waited on the customer {_stamp(at)} to {_stamp(ended)} ({span_words(ended - at)}){words}"
+    )
 
 
 def _stamp(instant: datetime) -> str:
@@ -182,7 +184,8 @@ def _stamp(instant: datetime) -> str:
     return ensure_utc(instant).strftime("%Y-%m-%d %H:%M")
 
 
-def _length(span: timedelta) -> str:
+def span_words(span: timedelta) -> str:
+    """'1d 2h 5m', '40m', '0m': whole minutes, the way the report writes lengths."""
     minutes = max(int(span.total_seconds()) // 60, 0)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
