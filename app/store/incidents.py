@@ -21,6 +21,7 @@ from app.domain.incident import (
 from app.domain.severity import Severity
 from app.store.errors import IncidentConflict, IncidentNotFound
 from app.store.metric_columns import metric_values
+from app.store.metric_totals import count_incident
 from app.store.tables import EVENTS, INCIDENTS, EventRow, IncidentRow
 from app.store.types import to_millis
 
@@ -56,6 +57,7 @@ class IncidentRepository:
             row_id = connection.execute(_INSERT_INCIDENT, values).scalar_one()
             events.extend(_event_rows(row_id, incident.timeline))
             stored.append(replace(incident, id=row_id, version=1))
+            count_incident(self.session, incident, values, 1)
         if events:
             connection.execute(_INSERT_EVENT, events)
         return stored
@@ -90,6 +92,9 @@ class IncidentRepository:
                 current,
             )
         self._add_events(before.id, after.timeline[known:])
+        # the version matched, so `before` is what the row held: out with it, in with `after`
+        count_incident(self.session, before, metric_values(before), -1)
+        count_incident(self.session, after, values, 1)
         return replace(after, version=before.version + 1)
 
     def _add_events(self, incident_id: int, events: Iterable[TimelineEvent]) -> None:

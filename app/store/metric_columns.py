@@ -74,6 +74,29 @@ CANDIDATE_POSTGRESQL = "reopened = true OR recurrence_of IS NOT NULL"
 WALK_COVERED = ("detected_at", "severity", "customer", "state")
 
 
+# the settled counts the totals tables keep per group (app/store/metric_totals.py), named
+# as app/store/metric_sql.py `settled_counts` names them ("n" is the incidents)
+DAY_TOTAL_COUNTS = (
+    "n",
+    "alerts",
+    *(f"{figure}_{part}" for figure in DURATION_COLUMNS for part in ("n", "ms")),
+    "recurring",
+    "response_met",
+    "response_verdicts",
+    "response_unanswered",
+    "resolve_met",
+    "resolve_verdicts",
+)
+CUSTOMER_TOTAL_COUNTS = (
+    "n",
+    "response_met",
+    "response_verdicts",
+    "response_unanswered",
+    "resolve_met",
+    "resolve_verdicts",
+)
+
+
 def metric_values(incident: Incident) -> dict[str, Any]:
     """The metric columns of an incident's row (the store adds them to every write)."""
     detected = to_millis(incident.detected_at)

@@ -10,6 +10,7 @@ app/domain/service_metrics.py.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,6 +59,8 @@ def detected_day() -> ColumnElement[int]:
 
 
 NOT_FALSE_POSITIVE = I.state != _literal(IncidentState.FALSE_POSITIVE.value)
+# the incidents whose clocks may still run (`ix_incidents_state` finds the few)
+ACTIVE = I.state.in_([_literal(state) for state in _ACTIVE])
 # the same, but no partial index of a duration figure matches it (they would not cover
 # what a statement that reads other columns needs)
 NOT_FALSE_POSITIVE_UNINDEXED = I.state.concat(literal_column("''")) != _literal(
@@ -154,45 +157,79 @@ def _judged_at() -> ColumnElement[int]:
     return case((waiting, ms(I.paused_since)), else_=now)
 
 
-def row_counts(*, durations: bool = True) -> list[ColumnElement[int]]:
-    """What each group of incidents (of one state) adds up to: the pass over the rows.
+# the columns of a group's counts, in the order every arm of a union selects them
+COUNT_COLUMNS = (
+    "n",
+    "alerts",
+    *(f"{figure}_{part}" for figure in FIGURES for part in ("n", "ms")),
+    "recurring",
+    "response_met",
+    "response_verdicts",
+    "response_late",
+    "response_unanswered",
+    "resolve_met",
+    "resolve_verdicts",
+    "resolve_late",
+)
+SLA_COUNT_COLUMNS = tuple(
+    name for name in COUNT_COLUMNS if name == "n" or name.startswith(("response_", "resolve_"))
+)
+# the counts that depend on `now`: running clocks, read live from the active incidents
+LATE_COLUMNS = ("response_late", "resolve_late")
+
+
+def settled_counts(*, durations: bool = True) -> dict[str, ColumnElement[int]]:
+    """What each group of incidents adds up to that does not depend on `now`: the counts
+    the totals tables keep per day (app/store/metric_totals.py), read row by row only
+    for the days a period covers in part.
 
     Kept to plain sums and counts; what depends on the state (false positives apart,
     running clocks only while the incident is active) is decided per group afterwards,
     in `rolled_up`. The SLA parts (module docstring of app/domain/service_metrics.py):
-    a recorded verdict, met or breached; a running clock late at `now` (or when its wait
-    began); a response clock stopped by a resolution without acknowledgement, late then.
-    The parameter `now` is epoch milliseconds.
+    a recorded verdict, met or breached; a response clock stopped by a resolution
+    without acknowledgement, late then. Verdicts are 1 (met), 0 (breached) or NULL
+    (none): their sum counts the met, their count the recorded.
     """
-    judged_at = _judged_at()
-    columns: list[ColumnElement[int]] = [func.count().label("n")]
+    columns: dict[str, ColumnElement[int]] = {"n": func.count()}
     if durations:
-        columns += [
-            func.sum(I.alert_count).label("alerts"),
-            *(
-                column
-                for figure, value in DURATIONS.items()
-                for column in (
-                    func.count(value).label(f"{figure}_n"),
-                    func.sum(value).label(f"{figure}_ms"),
-                )
-            ),
-            func.sum(recurred_flag()).label("recurring"),
-        ]
-    # verdicts are 1 (met), 0 (breached) or NULL (none): their sum counts the met, their
-    # count the recorded; the late clocks test the rare unstopped clock first
-    columns += [
-        func.sum(cast(I.response_met, Integer)).label("response_met"),
-        func.count(I.response_met).label("response_verdicts"),
-        _late(DURATIONS["mtta"], ms(I.response_due) <= judged_at).label("response_late"),
-        _late(DURATIONS["mtta"], ms(I.resolved_at) > ms(I.response_due)).label(
-            "response_unanswered"
-        ),
-        func.sum(cast(I.resolve_met, Integer)).label("resolve_met"),
-        func.count(I.resolve_met).label("resolve_verdicts"),
-        _late(DURATIONS["mttr"], ms(I.resolve_due) <= judged_at).label("resolve_late"),
-    ]
+        columns["alerts"] = func.sum(I.alert_count)
+        for figure, value in DURATIONS.items():
+            columns[f"{figure}_n"] = func.count(value)
+            columns[f"{figure}_ms"] = func.sum(value)
+        columns["recurring"] = func.sum(recurred_flag())
+    columns["response_met"] = func.sum(cast(I.response_met, Integer))
+    columns["response_verdicts"] = func.count(I.response_met)
+    columns["response_unanswered"] = _late(
+        DURATIONS["mtta"], ms(I.resolved_at) > ms(I.response_due)
+    )
+    columns["resolve_met"] = func.sum(cast(I.resolve_met, Integer))
+    columns["resolve_verdicts"] = func.count(I.resolve_met)
     return columns
+
+
+def late_counts() -> dict[str, ColumnElement[int]]:
+    """The running clocks late at `now` (or when their wait began), which only active
+    incidents have: the rare unstopped clock is tested first. `now` is epoch ms."""
+    judged_at = _judged_at()
+    return {
+        "response_late": _late(DURATIONS["mtta"], ms(I.response_due) <= judged_at),
+        "resolve_late": _late(DURATIONS["mttr"], ms(I.resolve_due) <= judged_at),
+    }
+
+
+def count_columns(
+    found: Mapping[str, ColumnElement[Any]], *, durations: bool = True
+) -> list[ColumnElement[Any]]:
+    """`found` in the union order (`COUNT_COLUMNS`), a 0 for each count it lacks."""
+    names = COUNT_COLUMNS if durations else SLA_COUNT_COLUMNS
+    zero = literal_column("0", BigInteger)
+    return [found.get(name, zero).label(name) for name in names]
+
+
+def row_counts(*, durations: bool = True) -> list[ColumnElement[int]]:
+    """Every count of a group of incidents read row by row, in the union order."""
+    found = {**settled_counts(durations=durations), **late_counts()}
+    return count_columns(found, durations=durations)
 
 
 def _late(stopped: ColumnElement[Any], late: ColumnElement[bool]) -> ColumnElement[int]:

@@ -23,9 +23,22 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, case, func, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    String,
+    Table,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
+from app.domain.incident import IncidentState
 from app.domain.service_metrics import (
     Bucket,
     Compliance,
@@ -38,25 +51,32 @@ from app.domain.service_metrics import (
     bucket_bounds,
 )
 from app.domain.severity import Severity
+from app.store.metric_columns import CUSTOMER_TOTAL_COUNTS, DAY_MS, DAY_TOTAL_COUNTS
 from app.store.metric_ranks import Span, Sums, durations
 from app.store.metric_sql import (
+    ACTIVE,
     FIGURES,
     NOT_FALSE_POSITIVE,
     NOT_FALSE_POSITIVE_UNINDEXED,
     I,
     ScopeShape,
+    count_columns,
     day_of,
     detected_day,
+    late_counts,
     recurred,
     rolled_up,
     row_counts,
     scope_params,
     scope_terms,
+    settled_counts,
 )
-from app.store.tables import ALERTS
+from app.store.tables import ALERTS, CUSTOMER_TOTALS, DAY_TOTALS
 from app.store.types import to_millis
 
 _MS = timedelta(milliseconds=1)
+# a day number no incident has (year -5.8 million): a side of a scope with no such day
+_NO_DAY = -(2**31)
 # the counts `rolled_up` gives per group, which `Figures` are made of
 _COUNTS = (
     "incidents",
@@ -80,21 +100,134 @@ _SLA_COUNTS = (
 
 
 def _per_day(shape: ScopeShape) -> Any:
-    """One row per day, severity and state with their counts: the pass over the incidents,
-    in the order of `ix_incidents_metric_days`."""
+    """One row per day, severity and state (or a few: the union's arms) with their
+    counts, for the figures of a period, its buckets and its severities.
+
+    Without a customer: the settled counts of the days the period covers whole from
+    `incident_day_totals`, those of the (at most two) days it covers in part from their
+    incidents along `ix_incidents_metric_days`, and the late running clocks from the
+    active incidents (app/store/metric_totals.py). For one customer: one pass over the
+    customer's incidents, in the order of `ix_incidents_metric_customers`.
+    """
+    if shape.customer:
+        return per_day_of_incidents(shape)
+    day = detected_day()
+    keys = (day.label("day"), I.severity.label("severity"), I.state.label("state"))
+    t = DAY_TOTALS.c
+    whole_days = select(
+        t.detected_day.label("day"),
+        t.severity.label("severity"),
+        t.state.label("state"),
+        *count_columns({name: t[name] for name in DAY_TOTAL_COUNTS}),
+    ).where(t.n > 0, *_whole_days(DAY_TOTALS, shape))
+    part_days = (
+        select(*keys, *count_columns(settled_counts()))
+        .where(*scope_terms(shape, days=True), *_part_days())
+        .group_by(day, I.severity, I.state)
+    )
+    running = (
+        select(*keys, *count_columns(late_counts()))
+        .where(ACTIVE, *scope_terms(shape))
+        .group_by(day, I.severity, I.state)
+    )
+    return union_all(whole_days, part_days, running).subquery("per_day")
+
+
+def _per_customer(shape: ScopeShape) -> Any:
+    """One row per customer and state (or a few) with their SLA counts, false positives
+    aside: from `incident_customer_totals` and the incidents as in `_per_day`."""
+    if shape.customer:
+        return per_customer_of_incidents(shape)
+    keys = (I.customer.label("customer"), I.state.label("state"))
+    t = CUSTOMER_TOTALS.c
+    sums = {name: func.sum(t[name]) for name in CUSTOMER_TOTAL_COUNTS}
+    whole_days = (
+        select(
+            func.nullif(t.customer_key, literal_column("''")).label("customer"),
+            t.state.label("state"),
+            *count_columns(sums, durations=False),
+        )
+        .where(t.n > 0, t.state != literal_column(f"'{IncidentState.FALSE_POSITIVE.value}'"))
+        .where(*_whole_days(CUSTOMER_TOTALS, shape))
+        .group_by(t.customer_key, t.state)
+    )
+    part_days = (
+        select(*keys, *count_columns(settled_counts(durations=False), durations=False))
+        .where(*scope_terms(shape, days=True), *_part_days(), NOT_FALSE_POSITIVE)
+        .group_by(I.customer, I.state)
+    )
+    running = (
+        select(*keys, *count_columns(late_counts(), durations=False))
+        .where(ACTIVE, *scope_terms(shape))
+        .group_by(I.customer, I.state)
+    )
+    return union_all(whole_days, part_days, running).subquery("per_customer")
+
+
+def per_day_of_incidents(shape: ScopeShape) -> Any:
+    """`_per_day` read from every incident of the scope, in one pass."""
     day = detected_day()
     return (
-        select(
-            day.label("day"), I.severity.label("severity"), I.state.label("state"), *row_counts()
-        )
+        select(day.label("day"), I.severity.label("severity"), I.state.label("state"))
+        .add_columns(*row_counts())
         .where(*scope_terms(shape, days=True))
         .group_by(day, I.severity, I.state)
         .subquery("per_day")
     )
 
 
+def per_customer_of_incidents(shape: ScopeShape) -> Any:
+    """`_per_customer` read from every incident of the scope, in one pass."""
+    return (
+        select(I.customer.label("customer"), I.state.label("state"))
+        .add_columns(*row_counts(durations=False))
+        .where(*scope_terms(shape), NOT_FALSE_POSITIVE)
+        .group_by(I.customer, I.state)
+        .subquery("per_customer")
+    )
+
+
+def _whole_days(table: Table, shape: ScopeShape) -> list[ColumnElement[bool]]:
+    terms = [
+        table.c.detected_day >= bindparam("whole_first", type_=BigInteger),
+        table.c.detected_day <= bindparam("whole_last", type_=BigInteger),
+    ]
+    if shape.severity:
+        terms.append(table.c.severity == bindparam("severity", type_=String))
+    return terms
+
+
+def _part_days() -> list[ColumnElement[bool]]:
+    edges = (bindparam("part_first", type_=BigInteger), bindparam("part_last", type_=BigInteger))
+    return [detected_day().in_(edges)]
+
+
+def _day_params(scope: MetricsScope) -> dict[str, int]:
+    """Which days a scope covers whole (`whole_first`..`whole_last`) and which in part
+    (`part_first`, `part_last`; `_NO_DAY` where a side has none)."""
+    params = {
+        "whole_first": _NO_DAY,
+        "whole_last": -_NO_DAY,
+        "part_first": _NO_DAY,
+        "part_last": _NO_DAY,
+    }
+    if scope.start is not None:
+        first = day_of(scope.start)
+        whole = to_millis(scope.start) % DAY_MS == 0
+        params["whole_first"] = first if whole else first + 1
+        if not whole:
+            params["part_first"] = first
+    if scope.end is not None:
+        last = day_of(scope.end - _MS)
+        whole = to_millis(scope.end) % DAY_MS == 0
+        params["whole_last"] = last if whole else last - 1
+        if not whole:
+            params["part_last"] = last
+    return params
+
+
 def _params(scope: MetricsScope, now: datetime) -> dict[str, Any]:
-    return {**scope_params(scope), "now": to_millis(now)}
+    return {**scope_params(scope), **_day_params(scope), "now": to_millis(now)}
 
 
 # ---------------------------------------------------------------------- the figures
@@ -125,13 +258,7 @@ def sla_by_severity(session: Session, scope: MetricsScope, now: datetime) -> lis
 def sla_by_customer(session: Session, scope: MetricsScope, now: datetime) -> list[GroupCompliance]:
     """Response and resolution compliance per customer that had incidents in the scope
     (false positives aside), by customer id, incidents that named none first."""
-    shape = ScopeShape.of(scope)
-    per_state = (
-        select(I.customer.label("customer"), I.state.label("state"), *row_counts(durations=False))
-        .where(*scope_terms(shape), NOT_FALSE_POSITIVE)
-        .group_by(I.customer, I.state)
-        .subquery("per_state")
-    )
+    per_state = _per_customer(ScopeShape.of(scope))
     customer = per_state.c.customer
     query = (
         select(customer, *rolled_up(per_state, durations=False))

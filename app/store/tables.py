@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     ForeignKey,
     Index,
     Integer,
@@ -21,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from app.store.metric_columns import metric_indexes
+from app.store.metric_columns import CUSTOMER_TOTAL_COUNTS, DAY_TOTAL_COUNTS, metric_indexes
 from app.store.types import UtcMillis
 
 NAMING = {
@@ -248,6 +249,29 @@ class OutboxRow(Base):
         Index("ix_ticket_outbox_status_id", "status", "id"),
         Index("ix_ticket_outbox_incident_id", "incident_id"),
     )
+
+
+# The settled metric counts per day, kept by the store with every incident write
+# (app/store/metric_totals.py): a period's figures read a few rows a day from here
+# instead of every incident. `customer_key` is the customer, '' for none (a key column
+# cannot be NULL and still match itself).
+DAY_TOTALS = Table(
+    "incident_day_totals",
+    Base.metadata,
+    Column("detected_day", Integer, primary_key=True),
+    Column("severity", String(2), primary_key=True),
+    Column("state", String(16), primary_key=True),
+    *(Column(name, BigInteger, nullable=False) for name in DAY_TOTAL_COUNTS),
+)
+CUSTOMER_TOTALS = Table(
+    "incident_customer_totals",
+    Base.metadata,
+    Column("customer_key", String(128), primary_key=True),
+    Column("state", String(16), primary_key=True),
+    Column("detected_day", Integer, primary_key=True),
+    Column("severity", String(2), primary_key=True),
+    *(Column(name, BigInteger, nullable=False) for name in CUSTOMER_TOTAL_COUNTS),
+)
 
 
 # Typed handles on the Core tables, for the bulk paths that bypass the ORM unit of work.

@@ -28,27 +28,37 @@ Contract (24x7): P1 15m/4h, P2 30m/8h, P3 4h/3d, P4 1d/5d.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 from alembic import command
 from sqlalchemy import create_engine, insert, select
 
+from app.domain.errors import DomainError
 from app.domain.incident import Incident
 from app.domain.service_metrics import (
+    Bucket,
     Compliance,
     Durations,
     GroupCompliance,
+    MetricsReport,
+    MetricsScope,
     RecurringPair,
 )
 from app.domain.severity import Severity
 from app.domain.sla import SlaPolicy, SlaTarget
-from app.store import Database
+from app.store import Database, service_metrics
+from app.store.errors import IncidentConflict
 from app.store.incidents import IncidentRepository
+from app.store.metric_totals import rebuild_metric_totals
 from app.store.migrations import alembic_config
-from app.store.tables import ALERTS, INCIDENTS
+from app.store.tables import ALERTS, CUSTOMER_TOTALS, DAY_TOTALS, INCIDENTS
 
 START = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 END = START + timedelta(days=14)
@@ -203,12 +213,12 @@ def recorded(url: str) -> dict[int, tuple[Any, ...]]:
         database.dispose()
 
 
-def downgrade_to_0007(url: str) -> None:
-    """Back to the revision before the metrics (foreign keys off: SQLite rebuilds tables)."""
+def downgrade_to(url: str, revision: str) -> None:
+    """Back to an earlier revision (foreign keys off: SQLite rebuilds tables)."""
     engine = create_engine(url)
     try:
         with engine.begin() as connection:
-            command.downgrade(alembic_config(connection), "0007")
+            command.downgrade(alembic_config(connection), revision)
     finally:
         engine.dispose()
 
@@ -220,7 +230,7 @@ def check_the_upgrade_fills_what_the_store_writes(url: str) -> None:
     database.dispose()
     written = recorded(url)
     assert written[ids["C"]] == (True, True, True)  # the sample is not all NULL
-    downgrade_to_0007(url)
+    downgrade_to(url, "0007")
     assert recorded(url) == written  # Database() upgraded it again, filling the columns
 
 
@@ -264,3 +274,152 @@ TOP_RECURRING = (
     RecurringPair(None, "Heartbeat", 1),  # ties: no service first
     RecurringPair("api", "LatencyHigh", 1),
 )
+
+
+# ------------------------------------------------------------------ the kept totals
+
+# what a random write does to a stored incident (the domain refuses what does not apply)
+_CHURN: tuple[Callable[[Incident, datetime], Incident], ...] = (
+    *_ACTIONS.values(),
+    lambda i, at: i.change_severity(
+        Severity.P1 if i.severity is not Severity.P1 else Severity.P3, CONTRACT, OPERATOR, at
+    ),
+    lambda i, at: i.count_alerts(i.alert_count + 2),
+    lambda i, at: i.add_note(OPERATOR, at, "looked at it"),
+)
+
+
+def churn(database: Database, ids: dict[str, int], seed: int, writes: int = 120) -> int:
+    """Random lifecycle writes through the store's `save`, a few per transaction, some
+    rolled back; returns how many were saved and committed."""
+    rng = random.Random(seed)
+    keys = sorted(ids)
+    at = NOW
+    saved = 0
+    while writes > 0:
+        batch = rng.randint(1, 4)
+        writes -= batch
+        failing = rng.random() < 0.15
+        written = 0
+        try:
+            with database.write() as session:
+                repository = IncidentRepository(session)
+                for _ in range(batch):
+                    at += timedelta(minutes=rng.randint(1, 90))
+                    before = repository.get(ids[rng.choice(keys)])
+                    try:
+                        after = rng.choice(_CHURN)(before, at)
+                    except DomainError:
+                        continue
+                    repository.save(before, after, at)
+                    written += 1
+                if failing:
+                    raise _RolledBack
+            saved += written
+        except (_RolledBack, IncidentConflict):  # a conflict: another desk wrote it first
+            pass
+    return saved
+
+
+class _RolledBack(Exception):
+    """Raised inside a write to roll it back."""
+
+
+def totals(database: Database) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Both totals tables, sorted, without the groups no incident is in any more (the
+    store leaves them at zero; a recount does not make them)."""
+    with database.read() as session:
+        found = []
+        for table in (DAY_TOTALS, CUSTOMER_TOTALS):
+            rows = [tuple(row) for row in session.execute(select(table))]
+            keys = len(table.primary_key.columns)
+            empty = [row for row in rows if row[keys] == 0]
+            assert all(not any(row[keys:]) for row in empty), empty
+            found.append(sorted(row for row in rows if row[keys] != 0))
+    return found[0], found[1]
+
+
+def recount(database: Database) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    with database.write() as session:
+        rebuild_metric_totals(session.connection())
+    return totals(database)
+
+
+def check_the_kept_totals_are_a_recount(url: str) -> None:
+    """Shared with the PostgreSQL test: after adds, saves and rollbacks, the totals the
+    store kept are what counting the incidents again gives."""
+    database = Database(url)
+    try:
+        ids = build(database)
+        assert totals(database) == recount(database)
+        assert churn(database, ids, seed=9) > 40
+        with ThreadPoolExecutor(2) as desks:  # two desks at once (PostgreSQL: no deadlock)
+            list(desks.map(lambda seed: churn(database, ids, seed), (21, 22)))
+        kept = totals(database)
+        assert kept == recount(database)
+        assert len(kept[0]) > 10
+    finally:
+        database.dispose()
+
+
+def check_the_upgrade_counts_what_the_store_kept(url: str) -> None:
+    """Shared with the PostgreSQL test: migration 0009 counts the totals the store keeps."""
+    database = Database(url)
+    try:
+        churn(database, build(database), seed=4)
+        kept = totals(database)
+    finally:
+        database.dispose()
+    downgrade_to(url, "0008")
+    upgraded = Database(url)
+    try:
+        assert totals(upgraded) == kept
+    finally:
+        upgraded.dispose()
+
+
+# scopes whose sides fall inside days, on midnights, or are open
+SPLIT_SCOPES = (
+    MetricsScope(),
+    MetricsScope(START, END),
+    MetricsScope(datetime(2026, 11, 3, 11, tzinfo=UTC), datetime(2026, 11, 14, 11, tzinfo=UTC)),
+    MetricsScope(datetime(2026, 11, 3, 11, tzinfo=UTC), datetime(2026, 11, 3, 13, tzinfo=UTC)),
+    MetricsScope(datetime(2026, 11, 9, 10, 1, tzinfo=UTC), None),
+    MetricsScope(None, datetime(2026, 11, 12, 14, 0, 1, tzinfo=UTC)),
+    MetricsScope(START, datetime(2026, 11, 10, 10, tzinfo=UTC), severity=Severity.P4),
+    MetricsScope(datetime(2026, 11, 4, 0, 0, 0, 1000, tzinfo=UTC), END, severity=Severity.P2),
+    MetricsScope(START, END, customer="globex"),
+)
+
+
+def check_the_totals_give_what_the_incidents_give(url: str) -> None:
+    """Shared with the PostgreSQL test: every report read through the totals equals the
+    one read from every incident, for scopes cut anywhere, at several `now`s."""
+    database = Database(url)
+    try:
+        churn(database, build(database), seed=7)
+        for scope in SPLIT_SCOPES:
+            for bucket in Bucket:
+                for now in (NOW, NOW + timedelta(hours=5), NOW + timedelta(days=9)):
+                    assert _report(database, scope, bucket, now, live=False) == _report(
+                        database, scope, bucket, now, live=True
+                    ), (scope, bucket, now)
+    finally:
+        database.dispose()
+
+
+def _report(
+    database: Database, scope: MetricsScope, bucket: Bucket, now: datetime, *, live: bool
+) -> MetricsReport:
+    with ExitStack() as stack:
+        if live:
+            stack.enter_context(
+                patch.object(service_metrics, "_per_day", service_metrics.per_day_of_incidents)
+            )
+            stack.enter_context(
+                patch.object(
+                    service_metrics, "_per_customer", service_metrics.per_customer_of_incidents
+                )
+            )
+        with database.read() as session:
+            return service_metrics.metrics_report(session, scope, bucket, now)

@@ -92,3 +92,16 @@ def test_the_quantiles_are_postgresql_s_percentile_cont(both: tuple[Database, Da
 
 def test_the_upgrade_fills_the_recorded_clocks_on_postgresql(pg_db_url: str) -> None:
     h.check_the_upgrade_fills_what_the_store_writes(pg_db_url)
+
+
+def test_the_kept_totals_are_a_recount_on_postgresql(pg_db_url: str) -> None:
+    """Adds, saves, rollbacks and two desks writing at once (no deadlock on the totals)."""
+    h.check_the_kept_totals_are_a_recount(pg_db_url)
+
+
+def test_the_upgrade_counts_the_totals_on_postgresql(pg_db_url: str) -> None:
+    h.check_the_upgrade_counts_what_the_store_kept(pg_db_url)
+
+
+def test_the_totals_give_what_the_incidents_give_on_postgresql(pg_db_url: str) -> None:
+    h.check_the_totals_give_what_the_incidents_give(pg_db_url)

@@ -85,6 +85,8 @@ def test_migrations_create_the_schema_with_the_partial_index(pg: Database) -> No
         "action_runs",
         "alembic_version",
         "alerts",
+        "incident_customer_totals",
+        "incident_day_totals",
         "incident_events",
         "incidents",
         "source_health",

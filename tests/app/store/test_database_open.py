@@ -29,6 +29,8 @@ TABLES = {
     "action_runs",
     "alembic_version",
     "alerts",
+    "incident_customer_totals",
+    "incident_day_totals",
     "incident_events",
     "incidents",
     "source_health",
