@@ -23,19 +23,23 @@ run: $(BIN)/.installed
 wall: $(BIN)/.installed
 	env -u QT_QPA_PLATFORM $(BIN)/noc-console --wall $(ARGS)
 
+# One worker per core (pytest-xdist); a test file stays on one worker, so its module
+# fixtures start once. TEST_WORKERS=0 runs in this process (for -x, --pdb, -s).
+TEST_WORKERS ?= auto
 test: $(BIN)/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The core's promise of no Qt, tested where Qt is not installed at all.
 $(CORE_VENV)/bin/.installed: pyproject.toml scripts/find-python
 	@test -x $(CORE_VENV)/bin/python || $(PYTHON_FOR_VENV) -m venv $(CORE_VENV)
 	$(CORE_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(CORE_VENV)/bin/python -m pip install --quiet -e . pytest pytest-timeout hypothesis pytest-httpserver
+	$(CORE_VENV)/bin/python -m pip install --quiet -e . pytest pytest-timeout pytest-xdist hypothesis pytest-httpserver
 	$(CORE_VENV)/bin/python -m pip uninstall --quiet --yes PySide6-Essentials shiboken6 pyqtgraph
 	@touch $@
 
 test-core: $(CORE_VENV)/bin/.installed
-	$(CORE_VENV)/bin/python -m pytest -c tests/app/core-only.ini --rootdir=. --confcutdir=. tests/app
+	$(CORE_VENV)/bin/python -m pytest -c tests/app/core-only.ini --rootdir=. --confcutdir=. \
+		-n $(TEST_WORKERS) --dist loadfile tests/app $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

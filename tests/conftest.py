@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from pytest_httpserver import HTTPServer
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # subprocesses started by tests (CLI runs) get the in-memory keyring too
@@ -53,6 +54,19 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if name.startswith("NOC_SECRET_"):
             monkeypatch.delenv(name)
     return home
+
+
+@pytest.fixture
+def httpserver(make_httpserver: HTTPServer) -> HTTPServer:
+    """pytest-httpserver's shared server, started again (on a new free port) if an earlier
+    test stopped it: a "peer went away" test does, and every later test in that process
+    then had its connections refused (how many depends on the order the tests run in)."""
+    server = make_httpserver
+    if not server.is_running():
+        server.port = 0
+        server.start()
+    server.clear()
+    return server
 
 
 @pytest.fixture
