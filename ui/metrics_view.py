@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -75,7 +75,10 @@ class MetricsView(QWidget):
 
     With `controls=False` (the wall) the choices stay at their defaults — the last 30 days
     by day, every customer and severity — and are not shown; with `font`, the summary,
-    charts and table are drawn in it (the wall's large type).
+    charts and table are drawn in it (the wall's large type). With `refresh_every`, the
+    report is computed again that often while the view is shown (and no computation is
+    still running): new incidents arrive, open clocks run late and "the last 7 days"
+    moves on while the view is open, without anyone touching it.
 
     Attributes:
         controls: the row of choices (hidden with `controls=False`).
@@ -87,6 +90,7 @@ class MetricsView(QWidget):
             sla_severity, recurrence, noise).
         recurring_table: the top recurring service/alert pairs.
         report: the report shown (None before the first arrives).
+        refresh_timer: computes the report again while shown (running with `refresh_every`).
 
     Signals:
         report_loaded(object): a MetricsReport is shown.
@@ -107,6 +111,7 @@ class MetricsView(QWidget):
         choose_path: ChoosePath = choose_csv_path,
         controls: bool = True,
         font: QFont | None = None,
+        refresh_every: timedelta | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -116,6 +121,11 @@ class MetricsView(QWidget):
         self._choose_path = choose_path
         self.report: MetricsReport | None = None
         self._generation = 0
+        self._computing = False
+        self.refresh_timer = QTimer(self)
+        self.refresh_timer.timeout.connect(self._refresh_if_shown)
+        if refresh_every is not None:
+            self.refresh_timer.start(int(refresh_every.total_seconds() * 1000))
         if font is not None:
             self.setFont(font)
         layout = QVBoxLayout(self)
@@ -261,13 +271,18 @@ class MetricsView(QWidget):
         )
         return scope, Bucket(self.bucket_box.currentData())
 
-    def refresh(self) -> int:
-        """Compute the report for the current choices on the runner; returns its task number."""
+    def refresh(self, *, quietly: bool = False) -> int:
+        """Compute the report for the current choices on the runner; returns its task number.
+
+        `quietly` (the timer's refresh) keeps the status line as it is: a view on a second
+        screen should not blink "computing…" once a minute."""
         scope, bucket = self.scope()
         now = self.clock()
         self._generation += 1
         generation = self._generation
-        self.status_label.setText("computing\u2026")
+        self._computing = True
+        if not quietly:
+            self.status_label.setText("computing\u2026")
         console = self.console
         return self.runner.submit(
             "metrics",
@@ -276,14 +291,20 @@ class MetricsView(QWidget):
             on_error=lambda error: self._failed(generation, error),
         )
 
+    def _refresh_if_shown(self) -> None:
+        if self.isVisible() and not self._computing:
+            self.refresh(quietly=True)
+
     def _loaded(self, generation: int, report: object) -> None:
         if generation != self._generation or not isinstance(report, MetricsReport):
             return  # the choices changed meanwhile: a newer report is on its way
+        self._computing = False
         self.show_report(report)
 
     def _failed(self, generation: int, error: BaseException) -> None:
         if generation != self._generation:
             return
+        self._computing = False
         message = f"metrics failed: {error}"
         self.status_label.setText(message)
         self.status_label.setStyleSheet(f"color: {theme.error_colour(self.palette()).name()};")

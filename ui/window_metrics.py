@@ -8,7 +8,7 @@ with the window: most sessions never open it (PERF.md 1.6).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from ui.metrics_view import MetricsView
 
 Clock = Callable[[], datetime]
+# how often the open Metrics window computes its report again (as the wall's page does)
+METRICS_REFRESH = timedelta(minutes=1)
 
 
 class MetricsWindow(QMainWindow):
@@ -69,12 +71,16 @@ class MetricsMixin(WindowFeature):
         if window is None:
             from ui.metrics_view import MetricsView  # noqa: PLC0415 - lazily: the docstring
 
-            view = MetricsView(self.console, self.runner, clock=self.clock)
+            view = MetricsView(
+                self.console, self.runner, clock=self.clock, refresh_every=METRICS_REFRESH
+            )
             window = MetricsWindow(view, self)
             self.metrics_window = window
             view.refresh()
         if window.isVisible():  # raising a hidden window warns offscreen (ui/dialogs.py)
             window.raise_()
         else:
+            if window.view.report is not None:  # opened again: what it showed may be old
+                window.view.refresh()
             window.show()
         return window

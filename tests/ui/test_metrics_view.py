@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from app.console import Console
+from app.domain.incident import Incident
 from app.domain.service_metrics import Bucket, MetricsReport
 from app.domain.severity import Severity
 from app.store import Database
+from app.store.incidents import IncidentRepository
 from tests.helpers import metrics_history as h
 from tests.helpers.consoles import scripted_console
 from ui.metrics_charts import bucket_words, duration_unit
@@ -252,3 +254,44 @@ def test_view_metrics_opens_from_the_operator_window(qtbot, make_window, history
     metrics.close()  # raising a visible window warns offscreen: reopen a closed one
     assert window.show_metrics() is metrics  # kept, not built again
     assert metrics.isVisible()
+
+
+def test_an_open_view_computes_again_by_itself_while_shown(  # type: ignore[no-untyped-def]
+    qtbot, history_console: Console, db_url: str
+) -> None:
+    runner = TaskRunner()
+    view = MetricsView(
+        history_console,
+        runner,
+        clock=lambda: LATE_NOVEMBER,
+        refresh_every=timedelta(milliseconds=100),
+    )
+    qtbot.addWidget(view)
+    view.resize(1400, 850)
+    view.show()
+    report = loaded(qtbot, view, lambda: choose(view.period_box, "this-month"))
+    assert report.period.incidents == 12
+    database = Database(db_url)
+    with database.write() as session:  # an incident arrives; nobody touches the view
+        detected = LATE_NOVEMBER - timedelta(hours=1)
+        IncidentRepository(session).add(
+            Incident.detect(
+                title="a new one",
+                customer="acme",
+                services=("svc",),
+                severity=Severity.P2,
+                started_at=detected - timedelta(minutes=1),
+                detected_at=detected,
+                group_key="acme|new",
+                policy=h.CONTRACT,
+            ),
+            detected,
+        )
+    database.dispose()
+    qtbot.waitUntil(lambda: view.report.period.incidents == 13, timeout=10_000)
+    assert view.status_label.text() == ""  # refreshed quietly, no "computing…"
+    view.hide()
+    qtbot.wait(150)  # a refresh already running may still land
+    with qtbot.assertNotEmitted(view.report_loaded, wait=400):
+        pass
+    runner.wait(10_000)
