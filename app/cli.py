@@ -283,7 +283,7 @@ def _report(args: argparse.Namespace, windows: Windows | None) -> int:
     if windows is not None and kind == ".pdf":
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
         title = f"SLA report {report.customer_name} {args.month}"
-        pages = windows.report_pdf(render_html(report, chart=False), args.out, title=title)
+        pages = windows.report_pdf(render_html(report), args.out, title=title)
         print(f"{args.out} ({pages} page{'s' if pages != 1 else ''})")
         return 0
     _write_atomically(args.out, render_html(report))

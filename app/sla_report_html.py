@@ -3,7 +3,7 @@
 Every value that comes from the data (customer name, titles, notes) goes through
 `html.escape`; the page loads nothing (no scripts, fonts or images from elsewhere) and
 names no source, URL or secret. The PDF (ui/report_pdf.py) is rendered from the same page
-by Qt's rich-text engine, which draws no SVG: `chart=False` leaves the chart out there.
+by Qt's rich-text engine, which draws no SVG: it draws the chart into an image first.
 """
 
 from __future__ import annotations
@@ -83,8 +83,8 @@ table.wide { width: 100%; }
 """
 
 
-def render_html(report: SlaReport, *, chart: bool = True) -> str:
-    """The report as an HTML document (a string), the chart as inline SVG if `chart`."""
+def render_html(report: SlaReport) -> str:
+    """The report as an HTML document (a string), the trend chart as inline SVG."""
     month = report.month.strftime("%B %Y")
     title = f"SLA report: {report.customer_name}, {month}"
     parts = [
@@ -102,7 +102,7 @@ def render_html(report: SlaReport, *, chart: bool = True) -> str:
         *_summary(report),
         *_compliance(report),
         *_breaches(report),
-        *_trend(report, chart=chart),
+        *_trend(report),
         *_definitions(),
         "</body></html>",
     ]
@@ -195,7 +195,7 @@ def _stopped(clock: MissedClock) -> str:
     return f"{verb} {when} ({_duration(late.total_seconds())} late)"
 
 
-def _trend(report: SlaReport, *, chart: bool) -> list[str]:
+def _trend(report: SlaReport) -> list[str]:
     head = ["month", "incidents", "MTTA median", "MTTR median", "response %", "resolution %"]
     rows = [
         [
@@ -212,7 +212,7 @@ def _trend(report: SlaReport, *, chart: bool) -> list[str]:
         f"<h2>Trend: the last {len(report.trend)} months</h2>",
         _table(head, rows, numeric=range(1, 6)),
     ]
-    if chart and report.trend:
+    if report.trend:
         out.append(_chart(report.trend))
     return out
 

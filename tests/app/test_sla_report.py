@@ -262,10 +262,6 @@ def test_the_html_holds_the_tables_the_breaches_and_the_definitions(
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 
-def test_the_pdf_page_leaves_the_chart_out(db: Database, history: Any) -> None:
-    assert "<svg" not in render_html(report(db, "acme"), chart=False)
-
-
 def test_the_definitions_are_quoted_word_for_word() -> None:
     docstring = " ".join((service_metrics.__doc__ or "").split())
     for name, sentence in DEFINITIONS:

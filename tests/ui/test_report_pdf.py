@@ -93,3 +93,28 @@ def _ink(image: QImage) -> float:
             total += 1
             dark += image.pixelColor(x, y).lightness() < 128
     return dark / total
+
+
+def test_the_trend_chart_is_drawn_into_the_pdf(
+    qapp: Any, capsys: pytest.CaptureFixture[str], history_url: str, tmp_path: Path
+) -> None:
+    """Qt's text engine draws no SVG: the chart goes in as an image, sharp enough to print."""
+    out = tmp_path / "acme.pdf"
+    report(capsys, history_url, out, "acme")
+    pdfimages = require_program("poppler", "pdfimages", "poppler-utils")
+    listed = subprocess.run(
+        [pdfimages, "-list", str(out)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]  # two header lines, then one line per image
+    assert len(listed) == 1
+    width, height = (int(value) for value in listed[0].split()[3:5])
+    assert (width, height) == (420 * 4, 150 * 4)  # the SVG's size, drawn 4x
+
+
+def test_a_page_without_a_drawable_chart_leaves_it_out(qapp: Any, tmp_path: Path) -> None:
+    out = tmp_path / "broken.pdf"
+    assert write_pdf("<p>before</p><svg><polyline points='x'/></svg><p>after</p>", out) == 1
+    pdfimages = require_program("poppler", "pdfimages", "poppler-utils")
+    listed = subprocess.run(
+        [pdfimages, "-list", str(out)], check=True, capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    assert listed == []
