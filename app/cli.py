@@ -89,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     shot = command("screenshot", "poll once and render a view offscreen to PNG")
     shot.add_argument("out", type=Path, metavar="OUT.png")
-    shot.add_argument("--view", choices=("operator", "wall", "charts"), default="operator")
+    shot.add_argument(
+        "--view", choices=("operator", "wall", "wall-metrics", "charts"), default="operator"
+    )
     shot.add_argument("--size", default="1600x900", metavar="WxH")
 
     database = command("db", "database maintenance")

@@ -2,7 +2,8 @@
 
 Usage: python scripts/metrics_screenshot.py docs/ [--days 5]
 
-Writes metrics.png (the light operator theme) and metrics-dark.png.
+Writes metrics.png (the light operator theme), metrics-dark.png, and wall-metrics.png
+(the wall's rotation page at 1920x1080, the last 30 days by day).
 
 The demo estate is polled every 10 minutes over the last `--days` days into a scratch
 database (the simulator is a pure function of its seed and the time asked, so this is
@@ -70,6 +71,9 @@ def main() -> int:
                 )
                 render(console, args.folder / name, view="charts", size=(1600, 900), now=end)
                 sys.stdout.write(f"{args.folder / name}\n")
+            wall = args.folder / "wall-metrics.png"
+            render(console, wall, view="wall-metrics", size=(1920, 1080), now=end)
+            sys.stdout.write(f"{wall}\n")
         finally:
             console.shutdown()
     return 0

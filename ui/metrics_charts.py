@@ -24,6 +24,7 @@ from app.domain.severity import Severity
 from ui import theme
 
 CHART_HEIGHT = 200
+WALL_CHART_HEIGHT = 120
 # median, p90, mean (and a second line on the noise chart): readable on both backgrounds
 _DARK_LINES = ("#8ab4f8", "#f28b82", "#81c995", "#fdd663")
 _LIGHT_LINES = ("#1a73e8", "#d93025", "#188038", "#b06000")
@@ -144,6 +145,8 @@ class _Chart(QWidget):
             axis.label.setFont(font)
         # the bottom axis keeps its height for the desktop's font: room for the wall's
         self.plot.getAxis("bottom").setHeight(QFontMetrics(font).height() + 12)
+        # a wall never scrolls: three rows of charts fit a 1280x720 screen in the large type
+        self.plot.setMinimumHeight(WALL_CHART_HEIGHT)
         legend = self.plot.plotItem.legend
         if legend is not None:
             legend.setLabelTextSize(points)

@@ -63,16 +63,20 @@ def _pct(value: float | None) -> str:
 
 
 def summary_words(period: Figures) -> str:
-    """The period in one line: counts and each figure's median."""
+    """The period in one line: counts and each figure's median. Inside a figure the
+    spaces do not break, so a line too long for its screen wraps between figures
+    ("alerts per incident 3.55" never ends one line and starts the next)."""
     per = period.alerts_per_incident
     per_words = "\u2013" if per is None else f"{per:.2f}"
-    return (
-        f"{period.incidents} incidents ({period.false_positives} false positives) \u00b7 "
-        f"MTTD {_minutes(period.mttd.median)} \u00b7 MTTA {_minutes(period.mtta.median)} \u00b7 "
-        f"MTTR {_minutes(period.mttr.median)} (medians) \u00b7 "
-        f"response SLA {_pct(period.response.pct)} \u00b7 "
-        f"resolution SLA {_pct(period.resolve.pct)} \u00b7 "
-        f"recurrence {_pct(period.recurrence_pct)} \u00b7 "
-        f"false positives {_pct(period.false_positive_pct)} \u00b7 "
-        f"alerts per incident {per_words}"
+    parts = (
+        f"{period.incidents} incidents ({period.false_positives} false positives)",
+        f"MTTD {_minutes(period.mttd.median)}",
+        f"MTTA {_minutes(period.mtta.median)}",
+        f"MTTR {_minutes(period.mttr.median)} (medians)",
+        f"response SLA {_pct(period.response.pct)}",
+        f"resolution SLA {_pct(period.resolve.pct)}",
+        f"recurrence {_pct(period.recurrence_pct)}",
+        f"false positives {_pct(period.false_positive_pct)}",
+        f"alerts per incident {per_words}",
     )
+    return " \u00b7 ".join(part.replace(" ", "\u00a0") for part in parts)

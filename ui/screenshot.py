@@ -16,7 +16,8 @@ from ui.app import application, mode_look
 from ui.main_window import MainWindow
 from ui.workers.actions import TaskRunner
 
-View = Literal["operator", "wall", "charts"]
+View = Literal["operator", "wall", "wall-metrics", "charts"]
+VIEWS: tuple[View, ...] = ("operator", "wall", "wall-metrics", "charts")
 
 
 def render(
@@ -32,12 +33,13 @@ def render(
 
     In the operator view the first row is selected so the side panel shows a timeline
     (or the side panel's tab whose title starts with `tab`, e.g. "Runbook"); its alerts
-    and runbook load synchronously, since this is a one-shot render.
+    and runbook load synchronously, since this is a one-shot render. `wall-metrics` is
+    the wall with its rotation's metrics page up (the last 30 days by day).
     """
-    if view not in ("operator", "wall", "charts"):
-        raise ValueError(f"unknown view {view!r} (expected operator, wall or charts)")
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r} (expected {', '.join(VIEWS)})")
     app = application()
-    colours, scale, _refused = mode_look(console, wall=view == "wall")
+    colours, scale, _refused = mode_look(console, wall=view.startswith("wall"))
     with theme.applied(app, colours, font_scale=scale):
         if view == "charts":
             _render_metrics(app, console, out, size=size, now=now)
@@ -94,7 +96,7 @@ def _render(
     runner = TaskRunner(synchronous=True)
     window = MainWindow(
         console,
-        wall=view == "wall",
+        wall=view.startswith("wall"),
         clock=lambda: now,
         prompt=lambda _title, _label, _required: None,
         severity_prompt=lambda _incident: None,
@@ -113,6 +115,8 @@ def _render(
             for index in range(tabs.count()):
                 if tab and tabs.tabText(index).startswith(tab):
                     tabs.setCurrentIndex(index)
+        if view == "wall-metrics":
+            window.show_wall_metrics(True)  # the runner is synchronous: drawn at once
         window.show()
         window.resize(*size)
         for _ in range(3):

@@ -115,9 +115,7 @@ class WallModeMixin(WindowFeature):
                 display.rotate,
                 int(display.rotate_every.total_seconds() * 1000),
                 self,
-                show_metrics=self._show_wall_metrics
-                if Rotation.METRICS in display.rotate
-                else None,
+                show_metrics=self.show_wall_metrics if Rotation.METRICS in display.rotate else None,
             )
             rotation.turned.connect(self.status.show_info)
             self.rotation = rotation
@@ -128,7 +126,7 @@ class WallModeMixin(WindowFeature):
         self.notifier.history_button.setVisible(False)  # watched, not worked
         self.resize(1920, 1080)
 
-    def _show_wall_metrics(self, shown: bool) -> None:
+    def show_wall_metrics(self, shown: bool) -> None:
         """The rotation's metrics page comes round (or goes): shown with its last report at
         once, computed again on the runner when that one is a minute old."""
         stack = self._wall_stack
@@ -165,8 +163,10 @@ class WallModeMixin(WindowFeature):
             return
         counts = header.update_counts(self.model.all_incidents())
         rotation = self.rotation
-        if rotation is not None and rotation.stop.metrics and self.wall_metrics is not None:
-            return  # the metrics page stays up until the rotation turns
+        metrics = self.wall_metrics
+        up = metrics is not None and stack.currentWidget() is metrics
+        if up and (rotation is None or rotation.stop.metrics):
+            return  # the metrics page stays up until the rotation turns (or for a render)
         if AllClear.applies(counts, self._health):
             all_clear.show_state(counts, self._health)
             stack.setCurrentWidget(all_clear)

@@ -72,7 +72,7 @@ def test_show_fatal_error_is_a_modal_critical_box(monkeypatch: pytest.MonkeyPatc
     ]
 
 
-@pytest.mark.parametrize("view", ["operator", "wall", "charts"])
+@pytest.mark.parametrize("view", ["operator", "wall", "wall-metrics", "charts"])
 def test_render_writes_a_png_of_the_requested_size(
     qapp, polled_console: Console, t0: datetime, tmp_path: Path, view: str
 ) -> None:

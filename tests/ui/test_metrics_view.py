@@ -88,7 +88,11 @@ def test_the_view_loads_the_report_off_the_gui_thread(qtbot, make_view) -> None:
     assert (report.series[2].mttd, report.series[2].mtta, report.series[2].mttr) == h.WEEK_2
     assert report.top_recurring == h.TOP_RECURRING
     assert view.stack.currentIndex() == 1
-    assert "12 incidents (1 false positives)" in view.summary.text()
+    summary = view.summary.text()
+    assert summary.startswith("12\u00a0incidents\u00a0(1\u00a0false\u00a0positives) \u00b7 ")
+    # a line wraps only between figures: the only breaking spaces are around the dots
+    assert summary.count(" ") == 2 * summary.count("\u00b7")
+    assert "alerts\u00a0per\u00a0incident\u00a0" in summary
     assert view.export_button.isEnabled()
     table = view.recurring_table
     assert [table.item(r, 1).text() for r in range(table.rowCount())] == [
