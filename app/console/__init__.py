@@ -457,16 +457,18 @@ class Console:
         imported = skipped = 0
         with self.database.write() as session:
             repository = IncidentRepository(session)
-            ids: dict[str, int | None] = {}
+            # what is already stored, asked once for the whole file (not once per line)
+            ids: dict[str, int | None] = dict(
+                repository.ids_by_uid(entry.incident.uid for entry in entries)
+            )
             for entry in entries:
                 incident = entry.incident
-                stored = repository.by_uid(incident.uid)
-                if stored is None:
-                    link = ids.get(entry.recurrence_of) if entry.recurrence_of else None
-                    stored = repository.add(replace(incident, recurrence_of=link), now)
-                    imported += 1
-                else:
+                if incident.uid in ids:
                     skipped += 1
+                    continue
+                link = ids.get(entry.recurrence_of) if entry.recurrence_of else None
+                stored = repository.add(replace(incident, recurrence_of=link), now)
+                imported += 1
                 ids[incident.uid] = stored.id
         return ImportResult(imported, skipped)
 

@@ -122,10 +122,15 @@ class IncidentRepository:
             rows.extend(self.session.execute(select(INCIDENTS).where(IncidentRow.id.in_(chunk))))
         return self._hydrate(rows)
 
-    def by_uid(self, uid: str) -> Incident | None:
-        rows = list(self.session.execute(select(INCIDENTS).where(IncidentRow.uid == uid)))
-        found = self._hydrate(rows)
-        return found[0] if found else None
+    def ids_by_uid(self, uids: Iterable[str]) -> dict[str, int]:
+        """The storage id of each of these uids that is stored (reads two columns only)."""
+        wanted = list(dict.fromkeys(uids))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            query = select(INCIDENTS.c.uid, INCIDENTS.c.id).where(INCIDENTS.c.uid.in_(chunk))
+            found.update((uid, incident_id) for uid, incident_id in self.session.execute(query))
+        return found
 
     def active_for_customers(self, customers: Iterable[str | None]) -> list[Incident]:
         """Every active incident of these customers (None: alerts that named no customer)."""
