@@ -276,7 +276,8 @@ def _definitions() -> list[str]:
             "incidents; times are UTC. A breach is an incident that missed its response or "
             "resolution clock as the compliance figures count it; the reasons listed are "
             "what its timeline holds: escalations, waits on the customer, severity changes, "
-            "reopenings, the resolution note and the root cause.</p>"
+            "reopenings, the updates you were sent, the resolution note and the root "
+            "cause.</p>"
         ),
         f"<ul>{items}</ul></div>",
     ]

@@ -130,7 +130,11 @@ def missed_clocks(incident: Incident, now: datetime) -> tuple[MissedClock, ...]:
 
 
 def breach_reasons(incident: Incident, now: datetime) -> tuple[str, ...]:
-    """What the timeline says about a breach, one line per event that bears on it."""
+    """What the timeline says about a breach, one line per event that bears on it.
+
+    The report goes to the customer: what the customer was already told (customer
+    updates) is quoted, the desk's own notes and runbook steps are not (they are written
+    for colleagues, and may name other customers' systems)."""
     reasons: list[str] = []
     waiting: tuple[datetime, str] | None = None
     for event in incident.timeline:
@@ -148,6 +152,8 @@ def breach_reasons(incident: Incident, now: datetime) -> tuple[str, ...]:
             waiting = None
         elif event.kind is EventKind.REOPENED:
             reasons.append(f"reopened at {_stamp(event.at)}{words}")
+        elif event.kind is EventKind.CUSTOMER_UPDATE:
+            reasons.append(f"customer told at {_stamp(event.at)}{words}")
     if waiting is not None:
         reasons.append(_wait(waiting, None, now))
     resolutions = [e for e in incident.timeline if e.kind is EventKind.RESOLVED and e.note]
@@ -156,7 +162,9 @@ def breach_reasons(incident: Incident, now: datetime) -> tuple[str, ...]:
     if incident.rca:
         reasons.append(f"root cause: {incident.rca}")
     if not reasons:
-        reasons.append("no escalation, wait on the customer or resolution note in the timeline")
+        reasons.append(
+            "no escalation, wait on the customer, customer update or resolution note in the timeline"
+        )
     return tuple(reasons)
 
 

@@ -194,6 +194,8 @@ def test_reasons_quote_the_timeline_in_order() -> None:
     incident = incident.change_severity(Severity.P1, h.CONTRACT, "bob", at(160), "orders stopped")
     incident = incident.escalate("bob", at(170), "needs the DBA", EscalationTier.L3)
     incident = incident.acknowledge("carol", at(175))
+    incident = incident.add_note("carol", at(180), "internal: the DBA on call is new")
+    incident = incident.record_update("carol", at(190), "failing over to the replica", None)
     incident = incident.resolve("carol", at(600), "failed over to the replica")
     incident = incident.close("carol", at(700), "disk full on the primary")
     assert breach_reasons(incident, at(800)) == (
@@ -204,6 +206,7 @@ def test_reasons_quote_the_timeline_in_order() -> None:
         ),
         "severity changed P2 to P1 at 2026-11-03 12:40: orders stopped",
         "escalated L2 to L3 at 2026-11-03 12:50 by bob: needs the DBA",
+        "customer told at 2026-11-03 13:10: failing over to the replica",
         "resolution note: failed over to the replica",
         "root cause: disk full on the primary",
     )
@@ -216,7 +219,7 @@ def test_a_breach_with_nothing_in_its_timeline_says_so() -> None:
     incident = _detected()
     now = h._at(3, 10) + timedelta(hours=1)
     assert breach_reasons(incident, now) == (
-        "no escalation, wait on the customer or resolution note in the timeline",
+        "no escalation, wait on the customer, customer update or resolution note in the timeline",
     )
     assert [m.clock for m in missed_clocks(incident, now)] == ["response"]
     assert breach(incident, h._at(3, 10) + timedelta(minutes=5)) is None  # not due yet
