@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import pyqtgraph as pg  # type: ignore[import-untyped]
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QPalette, QResizeEvent
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from app.domain.severity import Severity
@@ -99,6 +99,7 @@ class _Chart(QWidget):
     def __init__(self, title: str, *, dates: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = title
+        self._title_size = "10pt"
         self._text_font: QFont | None = None  # the wall's, for labels drawn later
         palette = self.palette()
         self._foreground = palette.color(QPalette.ColorRole.Text)
@@ -110,7 +111,7 @@ class _Chart(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)  # a report, not an explorer
         self.plot.hideButtons()
         self.plot.showGrid(x=False, y=True, alpha=0.15)
-        self.plot.setTitle(title, color=self._foreground.name(), size="10pt")
+        self.plot.setTitle(title, color=self._foreground.name(), size=self._title_size)
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
             axis.setPen(pg.mkPen(self._foreground))
@@ -138,7 +139,8 @@ class _Chart(QWidget):
         `font`'s size."""
         points = f"{font.pointSizeF():.0f}pt"
         self._text_font = font
-        self.plot.setTitle(self.title, color=self._foreground.name(), size=points)
+        self._title_size = points
+        self.set_title(self.title)
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
             axis.setStyle(tickFont=font)
@@ -153,6 +155,10 @@ class _Chart(QWidget):
             for _sample, label in legend.items:
                 label.setText(label.text)  # setLabelTextSize only records the size
         self._label.setFont(font)
+
+    def set_title(self, title: str) -> None:
+        self.title = title
+        self.plot.setTitle(title, color=self._foreground.name(), size=self._title_size)
 
     def _legend(self, columns: int) -> pg.LegendItem:
         legend = self.plot.addLegend(
@@ -321,7 +327,10 @@ class SeverityBarsChart(_Chart):
             bars.setOpts(x=xs, height=heights, y0=list(below), width=widths)
             below = [b + h for b, h in zip(below, heights, strict=True)]
         _fit_time(self.plot, buckets)
-        self.plot.setYRange(0, max(max(below, default=0) * 1.35, 1.0), padding=0)
+        highest = max(below, default=0)
+        self.plot.setYRange(0, max(highest * 1.35, 1.0), padding=0)
+        step = count_step(highest)  # whole incidents on the axis: no "0.5 incidents"
+        self.plot.getAxis("left").setTickSpacing(major=step, minor=step)
         self._clear_hover()
 
     def _positions(self) -> list[float]:
@@ -331,6 +340,17 @@ class SeverityBarsChart(_Chart):
         when = bucket_words(self._buckets.starts[index], self._buckets.ends[index])
         parts = [f"{s.value} {self._counts.get(s, [0] * (index + 1))[index]}" for s in Severity]
         return f"{when}\n" + "  ".join(parts)
+
+
+def count_step(highest: int, ticks: int = 5) -> int:
+    """The spacing of a count axis up to `highest`: a whole 1, 2 or 5 times a power of
+    ten, the smallest that gives at most `ticks` ticks."""
+    power = 1
+    while True:
+        for multiple in (1, 2, 5):
+            if highest <= ticks * multiple * power:
+                return multiple * power
+        power *= 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +382,7 @@ class ComplianceChart(_Chart):
             legend.addItem(bars, name)
         self.plot.setLabel("left", "% met", color=self._foreground.name())
 
-    def set_groups(self, groups: Sequence[GroupBar], *, max_label: int = 12) -> None:
+    def set_groups(self, groups: Sequence[GroupBar]) -> None:
         self._groups = list(groups)
         xs = list(range(len(groups)))
         self._response.setOpts(
@@ -385,12 +405,26 @@ class ComplianceChart(_Chart):
                 label.setPos(x + offset, share or 0.0)
                 self.plot.addItem(label, ignoreBounds=True)
                 self._values.append(label)
-        ticks = [(x, _shorten(g.name, max_label)) for x, g in zip(xs, groups, strict=True)]
-        self.plot.getAxis("bottom").setTicks([ticks, []])
+        self._label_groups()
         self.plot.setXRange(-0.6, max(len(groups) - 0.4, 0.6), padding=0)
         self.plot.setYRange(0, 150, padding=0)  # room above 100 % for the labels and legend
         self.plot.getAxis("left").setTicks([[(v, str(v)) for v in range(0, 101, 25)], []])
         self._clear_hover()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._label_groups()
+
+    def _label_groups(self) -> None:
+        """Name each group under its bars, shortened to the room a group has at this width
+        (the whole name is in the hover)."""
+        axis = self.plot.getAxis("bottom")
+        font = self._text_font or axis.font()
+        view = self.plot.getViewBox()
+        width = view.width() if view.width() > 0 else self.plot.width()
+        room = width / max(len(self._groups), 1)
+        letters = max(3, int(room / max(QFontMetrics(font).averageCharWidth(), 1)) - 2)
+        axis.setTicks([[(x, _shorten(g.name, letters)) for x, g in enumerate(self._groups)], []])
 
     def _positions(self) -> list[float]:
         return [float(x) for x in range(len(self._groups))]
@@ -405,4 +439,9 @@ class ComplianceChart(_Chart):
 
 
 def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+    """`text` in at most `limit` letters, cut in the middle: names that share a start
+    ("customer-eu-…") keep the ends that tell them apart."""
+    if len(text) <= limit:
+        return text
+    tail = (limit - 1) // 2
+    return text[: limit - 1 - tail] + "\u2026" + (text[-tail:] if tail else "")

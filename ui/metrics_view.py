@@ -9,7 +9,7 @@ its controls, in the wall's font (`controls=False, font=...`; ui/window_wall.py)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -60,6 +60,8 @@ Clock = Callable[[], datetime]
 ChoosePath = Callable[[QWidget, str], Path | None]
 
 EMPTY_WORDS = "no incidents in this period"
+CUSTOMER_TITLE = "SLA compliance by customer"
+CUSTOMER_BARS = 8  # more customers than this: the lowest ones (`lowest_compliance`)
 ALL = "all"
 
 
@@ -208,7 +210,7 @@ class MetricsView(QWidget):
             "mttr": TimeLinesChart("MTTR (resolution)", lines, durations=True, parent=page),
         }
         self.severity_chart = SeverityBarsChart("Incidents by severity", page)
-        self.customer_chart = ComplianceChart("SLA compliance by customer", page)
+        self.customer_chart = ComplianceChart(CUSTOMER_TITLE, page)
         self.sla_severity_chart = ComplianceChart("SLA compliance by severity", page)
         self.recurrence_chart = TimeLinesChart(
             "Recurrence and false positives",
@@ -353,11 +355,18 @@ class MetricsView(QWidget):
         self.noise_chart.set_lines(
             buckets, (Line("alerts per incident", tuple(f.alerts_per_incident for f in series)),)
         )
+        shown = lowest_compliance(report.sla_by_customer, CUSTOMER_BARS)
         by_customer = [
             GroupBar(g.key or "(none)", g.response.pct, g.resolve.pct, _counts_note(g))
-            for g in report.sla_by_customer
+            for g in shown
         ]
         self.customer_chart.set_groups(by_customer)
+        total = len(report.sla_by_customer)
+        self.customer_chart.set_title(
+            CUSTOMER_TITLE
+            if len(shown) == total
+            else f"{CUSTOMER_TITLE}: the {len(shown)} lowest of {total}"
+        )
         by_severity = [
             GroupBar(str(g.key), g.response.pct, g.resolve.pct, _counts_note(g))
             for g in report.sla_by_severity
@@ -397,6 +406,20 @@ class MetricsView(QWidget):
         count = int(rows) if isinstance(rows, int) else 0
         self.status_label.setText(f"wrote {count} rows to {path}")
         self.csv_written.emit(str(path), count)
+
+
+def lowest_compliance(groups: Sequence[GroupCompliance], limit: int) -> list[GroupCompliance]:
+    """The groups as they come if they fit; else the `limit` with the lowest compliance
+    (the worse of response and resolution, "none counted" as met), worst first, ties by
+    name: with 200 customers the chart shows who is missing their SLA, readably."""
+    if len(groups) <= limit:
+        return list(groups)
+
+    def worst(group: GroupCompliance) -> tuple[float, str]:
+        shares = [s for s in (group.response.pct, group.resolve.pct) if s is not None]
+        return (min(shares, default=100.0), group.key or "")
+
+    return sorted(groups, key=worst)[:limit]
 
 
 def whole_buckets(series: tuple[Figures, ...], bucket: Bucket) -> Buckets:

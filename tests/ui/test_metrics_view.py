@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,16 +12,16 @@ import pytest
 
 from app.console import Console
 from app.domain.incident import Incident
-from app.domain.service_metrics import Bucket, MetricsReport
+from app.domain.service_metrics import Bucket, Compliance, GroupCompliance, MetricsReport
 from app.domain.severity import Severity
 from app.store import Database
 from app.store.incidents import IncidentRepository
 from tests.helpers import metrics_history as h
 from tests.helpers.consoles import scripted_console
-from ui.metrics_charts import bucket_words, duration_unit
+from ui.metrics_charts import _shorten, bucket_words, count_step, duration_unit
 from ui.metrics_csv import HEADER, write_series_csv
 from ui.metrics_periods import PERIODS
-from ui.metrics_view import EMPTY_WORDS, MetricsView
+from ui.metrics_view import CUSTOMER_BARS, EMPTY_WORDS, MetricsView
 from ui.workers.actions import TaskRunner
 
 # "this month" at this clock is November 2026: A..L, not X0 (28 Oct) nor XO (28 Sep)
@@ -299,3 +300,37 @@ def test_an_open_view_computes_again_by_itself_while_shown(  # type: ignore[no-u
     with qtbot.assertNotEmitted(view.report_loaded, wait=400):
         pass
     runner.wait(10_000)
+
+
+def test_with_many_customers_the_chart_shows_the_lowest(qtbot, make_view) -> None:  # type: ignore[no-untyped-def]
+    view = make_view()
+    report = loaded(qtbot, view, lambda: choose(view.period_box, "this-month"))
+    many = tuple(
+        GroupCompliance(
+            f"customer-{n:02d}",
+            10,
+            Compliance(met=10 - n % 7, counted=10),
+            Compliance(met=10, counted=10) if n != 5 else Compliance(met=0, counted=0),
+        )
+        for n in range(30)
+    )
+    view.show_report(replace(report, sla_by_customer=many))
+    chart = view.customer_chart
+    names = [group.name for group in chart._groups]
+    assert len(names) == CUSTOMER_BARS
+    # 40 % (n % 7 == 6) first, then 50 %, ...; ties by name
+    assert names[:4] == ["customer-06", "customer-13", "customer-20", "customer-27"]
+    assert chart.title == "SLA compliance by customer: the 8 lowest of 30"
+    view.show_report(report)  # three customers fit: all of them, by name
+    assert [group.name for group in chart._groups] == ["(none)", "acme", "globex", "initech"]
+    assert chart.title == "SLA compliance by customer"
+
+
+def test_count_axes_step_in_whole_nice_numbers() -> None:
+    found = {h: count_step(h) for h in (0, 2, 5, 6, 11, 26, 101, 480, 2600)}
+    assert found == {0: 1, 2: 1, 5: 1, 6: 2, 11: 5, 26: 10, 101: 50, 480: 100, 2600: 1000}
+
+
+def test_group_names_are_cut_in_the_middle() -> None:
+    assert _shorten("customer-with-a-long-name-06", 8) == "cust\u2026-06"
+    assert _shorten("acme", 8) == "acme"
