@@ -38,7 +38,7 @@ from app.store import Database
 from app.store.metric_totals import rebuild_metric_totals
 from app.store.types import to_millis
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 COUNT = 1_000_000
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 CACHE = Path(__file__).resolve().parent.parent / ".benchmarks" / "cache"
@@ -61,6 +61,7 @@ _INCIDENT_COLUMNS = (
     "response_due", "resolve_due", "alert_count", "sources", "group_key", "recurrence_of",
     "updated_at", "version", "paused_since", "response_met", "resolve_met", "reopened",
     "detected_day", "time_to_detect_ms", "time_to_acknowledge_ms", "time_to_resolve_ms",
+    "recurred",
 )  # fmt: skip
 _ALERT_COLUMNS = (
     "source", "fingerprint", "incident_id", "status", "alertname", "customer", "service",
@@ -189,15 +190,19 @@ def _rows(rng: random.Random) -> tuple[list[tuple[object, ...]], list[tuple[obje
         recurrence_of = None
         if index > 1000 and rng.random() < 0.05:
             recurrence_of = incident_id - rng.randrange(1, 1000)
+        reopened = rng.random() < 0.02
+        # as the store decides it: reopened, or the earlier one detected <= 30 days before
+        earlier = detected[recurrence_of - 1] if recurrence_of else None
+        recurred = reopened or (earlier is not None and at - earlier <= 30 * 86_400_000)
         incidents.append(
             (
                 incident_id, f"{incident_id:032x}", f"{alertname} on {service}", customer,
                 f'["{service}"]', severity, state, "L1", "[]", started, at, acknowledged,
                 resolved, closed, response_due, resolve_due, rng.randrange(1, 40), '["am"]',
                 f"{customer}|{service}|{alertname}", recurrence_of, closed or at, 3, paused,
-                response_met, resolve_met, rng.random() < 0.02,
+                response_met, resolve_met, reopened,
                 at // 86_400_000, at - started, acknowledged - at if acknowledged else None,
-                resolved - at if resolved else None,
+                resolved - at if resolved else None, recurred,
             )
         )  # fmt: skip
         alerts.append(

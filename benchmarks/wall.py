@@ -144,7 +144,7 @@ def stored_rows(
     events: list[dict[str, Any]] = []
     for incident in incidents:
         assert incident.id is not None
-        row = _columns(incident)
+        row = _columns(incident, None)  # no wall incident is a recurrence of another
         row.update(id=incident.id, version=incident.version, updated_at=now)
         rows.append({k: to_millis(v) if isinstance(v, datetime) else v for k, v in row.items()})
         for event in _event_rows(incident.id, incident.timeline):

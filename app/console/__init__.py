@@ -302,7 +302,7 @@ class Console:
         severities = {*policies.escalation, *policies.escalation_unresolved}
         repository = IncidentRepository(session)
         due = due_escalations(repository.escalation_candidates(severities), policies, now)
-        for before, after, _ in due:
+        for before, after, _ in sorted(due, key=lambda item: item[0].id or 0):  # lock order
             repository.save(before, after, now)
         return tuple(notice for _, _, notice in due)
 

@@ -157,9 +157,10 @@ def _write(session: Session, plan: IngestPlan, now: datetime) -> None:
     rows.extend(row(a, None) for a in (*plan.refreshed, *plan.suppressed))
     alerts_repo.resolve(plan.resolved_alert_ids, now)
     alerts_repo.upsert_firing(rows)
-    saved = [
-        (before, incidents_repo.save(before, after, now)) for before, after in plan.changed.values()
-    ]
+    # in id order: two desks saving the same incidents take their row locks in one order
+    # (PostgreSQL), so they wait for each other instead of deadlocking
+    changed = sorted(plan.changed.values(), key=lambda pair: pair[0].id or 0)
+    saved = [(before, incidents_repo.save(before, after, now)) for before, after in changed]
     # what the engine did (resolved when the alerts cleared, reopened, raised the severity)
     # reaches the incident's ticket too, queued in this same transaction
     ticketed = TicketRepository(session).linked({b.id for b, _ in saved if b.id is not None})

@@ -21,7 +21,7 @@ from app.domain.incident import (
 from app.domain.severity import Severity
 from app.store.errors import IncidentConflict, IncidentNotFound
 from app.store.metric_columns import metric_values
-from app.store.metric_totals import count_incident
+from app.store.metric_totals import record
 from app.store.tables import EVENTS, INCIDENTS, EventRow, IncidentRow
 from app.store.types import to_millis
 
@@ -51,13 +51,13 @@ class IncidentRepository:
         stored: list[Incident] = []
         events: list[dict[str, Any]] = []
         for incident in incidents:
-            values = _columns(incident)
+            values = _columns(incident, self._earlier_detected(incident))
             values["updated_at"] = now
             values["version"] = 1
             row_id = connection.execute(_INSERT_INCIDENT, values).scalar_one()
             events.extend(_event_rows(row_id, incident.timeline))
             stored.append(replace(incident, id=row_id, version=1))
-            count_incident(self.session, incident, values, 1)
+            record(self.session, incident, values, 1)
         if events:
             connection.execute(_INSERT_EVENT, events)
         return stored
@@ -73,7 +73,8 @@ class IncidentRepository:
         # checked before the UPDATE, so a refused save leaves nothing behind in the session
         if after.timeline[:known] != before.timeline:
             raise ValueError("a saved incident may only append to its timeline")
-        values = _columns(after)
+        earlier = self._earlier_detected(after)
+        values = _columns(after, earlier)
         values.pop("uid")
         values["updated_at"] = now
         values["version"] = before.version + 1
@@ -93,9 +94,20 @@ class IncidentRepository:
             )
         self._add_events(before.id, after.timeline[known:])
         # the version matched, so `before` is what the row held: out with it, in with `after`
-        count_incident(self.session, before, metric_values(before), -1)
-        count_incident(self.session, after, values, 1)
+        if before.recurrence_of != after.recurrence_of:
+            earlier = self._earlier_detected(before)
+        record(self.session, before, metric_values(before, earlier), -1)
+        record(self.session, after, values, 1)
         return replace(after, version=before.version + 1)
+
+    def _earlier_detected(self, incident: Incident) -> datetime | None:
+        """When the incident it is `recurrence_of` was detected (its recurrence depends
+        on it), or None if it names none or that one is not stored."""
+        if incident.recurrence_of is None:
+            return None
+        query = select(INCIDENTS.c.detected_at).where(INCIDENTS.c.id == incident.recurrence_of)
+        found: datetime | None = self.session.execute(query).scalar_one_or_none()
+        return found
 
     def _add_events(self, incident_id: int, events: Iterable[TimelineEvent]) -> None:
         rows = _event_rows(incident_id, events)
@@ -254,7 +266,7 @@ def _event_rows(incident_id: int, events: Iterable[TimelineEvent]) -> list[dict[
     ]
 
 
-def _columns(incident: Incident) -> dict[str, Any]:
+def _columns(incident: Incident, earlier_detected: datetime | None) -> dict[str, Any]:
     return {
         "uid": incident.uid,
         "title": incident.title,
@@ -283,7 +295,7 @@ def _columns(incident: Incident) -> dict[str, Any]:
         "known_issue": incident.known_issue,
         "paused_since": incident.paused_since,
         "update_due": incident.update_due,
-        **metric_values(incident),
+        **metric_values(incident, earlier_detected),
     }
 
 

@@ -10,7 +10,10 @@ incident snapshot alone) and filled for older rows by migration 0008:
   (not acknowledged; not resolved now);
 - `response_met`, `resolve_met`, `reopened`: what the timeline recorded
   (app/domain/service_metrics.py `recorded_clocks`), so that a million incidents are
-  read without their events.
+  read without their events;
+- `recurred`: whether the incident counts as recurring (reopened, or `recurrence_of` an
+  incident detected at most 30 days before it), decided when it is written: the store
+  looks the earlier incident up then, so no query joins an incident to its earlier one.
 
 The metrics never sort incidents at query time: on SQLite a sort of a million rows takes
 seconds, a walk along an index a fraction of that (PERF.md 1.2). So every figure reads an
@@ -20,8 +23,8 @@ index in the order it needs, and every index covers what its statements read:
   per day, severity and state stream in index order, never touching the (wide) rows;
 - `ix_incidents_metric_customers` covers the same per customer and state, for the SLA
   compliance by customer and for every figure of one customer;
-- `ix_incidents_recurring` holds only the incidents that may have recurred (reopened, or
-  naming an earlier incident), where the top recurring pairs start;
+- `ix_incidents_recurred` holds only the incidents that recurred, where the top
+  recurring pairs start;
 - per duration, `..._days` orders the values within each day (a bucket's median is a
   walk to the middle of its days' runs, merged) and `..._ranks` across all days (the
   median of a long period is a walk to the middle). Both are partial: false positives
@@ -33,15 +36,17 @@ table) cannot reflect expression indexes and would drop them without a word.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Index, text
 
 from app.domain.incident import Incident
-from app.domain.service_metrics import recorded_clocks
+from app.domain.service_metrics import RECURRENCE_WINDOW, recorded_clocks
 from app.store.types import to_millis
 
 DAY_MS = 86_400_000
+_WINDOW_MS = int(RECURRENCE_WINDOW.total_seconds()) * 1000
 FALSE_POSITIVE_SQL = "state != 'false_positive'"
 # figure -> its column: one incident's term of the mean, in milliseconds
 DURATION_COLUMNS = {
@@ -60,16 +65,17 @@ COVERED = (
     "paused_since",
     "response_met",
     "resolve_met",
-    "reopened",
-    "recurrence_of",
+    "recurred",
     "alert_count",
 )
 # the same for the customer index, which starts with the customer and the state
 CUSTOMER_COVERED = ("severity", "detected_day", *(c for c in COVERED if c != "customer"))
-RECURRING_COVERED = ("detected_at", "customer", "severity", "state", "reopened", "recurrence_of")
+# with `recurred` itself: SQLite counts an index as covering only if it holds every column
+# the statement names, the one its condition implies included
+RECURRED_COVERED = ("detected_at", "customer", "severity", "state", "recurred")
 # SQLite stores booleans as 0 and 1 and compares them so; PostgreSQL has true
-CANDIDATE_SQLITE = "reopened = 1 OR recurrence_of IS NOT NULL"
-CANDIDATE_POSTGRESQL = "reopened = true OR recurrence_of IS NOT NULL"
+RECURRED_SQLITE = "recurred = 1"
+RECURRED_POSTGRESQL = "recurred = true"
 # what a walk along a figure's values filters on (the scope), besides the value
 WALK_COVERED = ("detected_at", "severity", "customer", "state")
 
@@ -97,11 +103,18 @@ CUSTOMER_TOTAL_COUNTS = (
 )
 
 
-def metric_values(incident: Incident) -> dict[str, Any]:
-    """The metric columns of an incident's row (the store adds them to every write)."""
+def metric_values(incident: Incident, earlier_detected: datetime | None) -> dict[str, Any]:
+    """The metric columns of an incident's row (the store adds them to every write);
+    `earlier_detected`: when the incident it is `recurrence_of` was detected, if it
+    names one that is stored (app/domain/service_metrics.py, Recurrence)."""
     detected = to_millis(incident.detected_at)
     acknowledged, resolved = incident.acknowledged_at, incident.resolved_at
     clocks = recorded_clocks(incident)
+    recurred = clocks.reopened or (
+        incident.recurrence_of is not None
+        and earlier_detected is not None
+        and 0 <= detected - to_millis(earlier_detected) <= _WINDOW_MS
+    )
     return {
         "detected_day": detected // DAY_MS,
         "time_to_detect_ms": detected - to_millis(incident.started_at),
@@ -110,6 +123,7 @@ def metric_values(incident: Incident) -> dict[str, Any]:
         "response_met": clocks.response_met,
         "resolve_met": clocks.resolve_met,
         "reopened": clocks.reopened,
+        "recurred": recurred,
     }
 
 
@@ -124,11 +138,11 @@ def metric_indexes() -> tuple[Index, ...]:
         Index("ix_incidents_metric_days", "detected_day", "severity", "state", *COVERED),
         Index("ix_incidents_metric_customers", "customer", "state", *CUSTOMER_COVERED),
         Index(
-            "ix_incidents_recurring",
+            "ix_incidents_recurred",
             "detected_day",
-            *RECURRING_COVERED,
-            sqlite_where=text(CANDIDATE_SQLITE),
-            postgresql_where=text(CANDIDATE_POSTGRESQL),
+            *RECURRED_COVERED,
+            sqlite_where=text(RECURRED_SQLITE),
+            postgresql_where=text(RECURRED_POSTGRESQL),
         ),
     ]
     for figure, column in DURATION_COLUMNS.items():

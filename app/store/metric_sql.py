@@ -26,14 +26,12 @@ from sqlalchemy import (
     cast,
     func,
     literal_column,
-    or_,
-    select,
     true,
     type_coerce,
 )
 
 from app.domain.incident import ACTIVE_STATES, IncidentState
-from app.domain.service_metrics import RECURRENCE_WINDOW, MetricsScope
+from app.domain.service_metrics import MetricsScope
 from app.store.metric_columns import DAY_MS, DURATION_COLUMNS
 from app.store.tables import INCIDENTS
 from app.store.types import to_millis
@@ -196,7 +194,7 @@ def settled_counts(*, durations: bool = True) -> dict[str, ColumnElement[int]]:
         for figure, value in DURATIONS.items():
             columns[f"{figure}_n"] = func.count(value)
             columns[f"{figure}_ms"] = func.sum(value)
-        columns["recurring"] = func.sum(recurred_flag())
+        columns["recurring"] = func.sum(cast(I.recurred, Integer))
     columns["response_met"] = func.sum(cast(I.response_met, Integer))
     columns["response_verdicts"] = func.count(I.response_met)
     columns["response_unanswered"] = _late(
@@ -274,24 +272,6 @@ def rolled_up(rows: Any, *, durations: bool = True) -> list[ColumnElement[int]]:
 
 
 def recurred() -> ColumnElement[bool]:
-    """Reopened, or `recurrence_of` an incident detected at most 30 days before it; with
-    the condition of `ix_incidents_recurring` first, so a plan may read only that index."""
-    candidate = or_(I.reopened == true(), I.recurrence_of.is_not(None))
-    return and_(candidate, recurred_flag() == 1)
-
-
-def recurred_flag() -> ColumnElement[int]:
-    """`recurred` as 1 or 0: one CASE, in the order that decides most rows soonest; the
-    look-up of the earlier incident runs only for the rows that name one."""
-    earlier = INCIDENTS.alias("earlier")
-    since_earlier = ms(I.detected_at) - (
-        select(ms(earlier.c.detected_at)).where(earlier.c.id == I.recurrence_of).scalar_subquery()
-    )
-    window_ms = int(RECURRENCE_WINDOW.total_seconds()) * 1000
-    linked = case(
-        (I.reopened == true(), 1),
-        (I.recurrence_of.is_(None), 0),
-        (since_earlier.between(_literal(0), _literal(window_ms)), 1),
-        else_=0,
-    )
-    return type_coerce(linked, Integer)
+    """The incident recurred (the stored flag), written as `ix_incidents_recurred`'s
+    condition is, so a plan may read only that index."""
+    return I.recurred == true()

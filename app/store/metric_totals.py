@@ -27,7 +27,6 @@ totals against it after every kind of write.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -46,16 +45,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.domain.incident import Incident
-from app.domain.service_metrics import RECURRENCE_WINDOW
 from app.store.metric_columns import CUSTOMER_TOTAL_COUNTS, DAY_TOTAL_COUNTS
 from app.store.metric_sql import I, settled_counts
-from app.store.tables import CUSTOMER_TOTALS, DAY_TOTALS, INCIDENTS
-from app.store.types import to_millis
+from app.store.tables import CUSTOMER_TOTALS, DAY_TOTALS
 
 _PENDING = "noc.metric_totals"
 _DAY_KEYS = ("detected_day", "severity", "state")
 _CUSTOMER_KEYS = ("customer_key", "state", "detected_day", "severity")
-_WINDOW_MS = int(RECURRENCE_WINDOW.total_seconds()) * 1000
 
 DayKey = tuple[int, str, str]
 CustomerKey = tuple[str, str, int, str]
@@ -78,13 +74,10 @@ class _Pending:
                 totals[name] += sign * counts[name]
 
 
-def incident_counts(
-    incident: Incident, values: Mapping[str, Any], earlier_detected: datetime | None
-) -> dict[str, int]:
+def incident_counts(incident: Incident, values: Mapping[str, Any]) -> dict[str, int]:
     """What one incident adds to its group's totals: app/store/metric_sql.py
     `settled_counts` for a group of one, from its metric column `values`
-    (app/store/metric_columns.py `metric_values`) and, if it names one, the detection
-    instant of the incident it is `recurrence_of`."""
+    (app/store/metric_columns.py `metric_values`)."""
     acknowledge_ms = values["time_to_acknowledge_ms"]
     resolve_ms = values["time_to_resolve_ms"]
     response_met, resolve_met = values["response_met"], values["resolve_met"]
@@ -104,7 +97,7 @@ def incident_counts(
         "mtta_ms": acknowledge_ms or 0,
         "mttr_n": int(resolve_ms is not None),
         "mttr_ms": resolve_ms or 0,
-        "recurring": int(_recurred(incident, values, earlier_detected)),
+        "recurring": int(values["recurred"]),
         "response_met": int(response_met is True),
         "response_verdicts": int(response_met is not None),
         "response_unanswered": int(unanswered),
@@ -113,26 +106,13 @@ def incident_counts(
     }
 
 
-def _recurred(incident: Incident, values: Mapping[str, Any], earlier: datetime | None) -> bool:
-    if values["reopened"]:
-        return True
-    if incident.recurrence_of is None or earlier is None:
-        return False
-    return 0 <= to_millis(incident.detected_at) - to_millis(earlier) <= _WINDOW_MS
-
-
-def record(
-    session: Session,
-    incident: Incident,
-    values: Mapping[str, Any],
-    sign: int,
-    earlier_detected: datetime | None,
-) -> None:
-    """Count an incident in (`sign` 1) or out of (-1) the totals when the session commits."""
+def record(session: Session, incident: Incident, values: Mapping[str, Any], sign: int) -> None:
+    """Count an incident in (`sign` 1) or out of (-1) the totals when the session commits;
+    `values` are its metric columns (app/store/metric_columns.py `metric_values`)."""
     pending = session.info.get(_PENDING)
     if pending is None:
         pending = session.info[_PENDING] = _Pending()
-    counts = incident_counts(incident, values, earlier_detected)
+    counts = incident_counts(incident, values)
     day = values["detected_day"]
     severity, state = incident.severity.value, incident.state.value
     pending.add(
@@ -201,15 +181,3 @@ def rebuild_metric_totals(connection: Connection) -> None:
     connection.execute(
         insert(CUSTOMER_TOTALS).from_select([*_CUSTOMER_KEYS, *CUSTOMER_TOTAL_COUNTS], by_customer)
     )
-
-
-def count_incident(
-    session: Session, incident: Incident, values: Mapping[str, Any], sign: int
-) -> None:
-    """`record` an incident, looking up what its recurrence needs only when it matters."""
-    earlier: datetime | None = None
-    if incident.recurrence_of is not None and not values["reopened"]:
-        earlier = session.execute(
-            select(INCIDENTS.c.detected_at).where(INCIDENTS.c.id == incident.recurrence_of)
-        ).scalar_one_or_none()
-    record(session, incident, values, sign, earlier)

@@ -5,7 +5,7 @@ day of detection, the severity and the state (in index order, so with no sort); 
 groups roll up into chart buckets in a second, small GROUP BY, and the buckets' rows add
 up to the period's. The compliance per customer is one pass along
 `ix_incidents_metric_customers`, the top recurring pairs start from
-`ix_incidents_recurring`. Medians and p90s are read at their ranks along the figure
+`ix_incidents_recurred`. Medians and p90s are read at their ranks along the figure
 indexes (app/store/metric_ranks.py). Nothing reads incidents into Python: what comes
 back is one row per bucket and severity, one per customer, and two values per quantile.
 SQLite and PostgreSQL run the same statements (and give the same figures: the tests
@@ -274,8 +274,8 @@ def sla_by_customer(session: Session, scope: MetricsScope, now: datetime) -> lis
 def top_recurring(session: Session, scope: MetricsScope, limit: int = 10) -> list[RecurringPair]:
     """The (service, alertname) pairs held by the most recurring incidents of the scope.
 
-    The recurring incidents are found first (along `ix_incidents_recurring`, which holds
-    only the few that may have recurred), then their alerts through
+    The recurring incidents are found first (along `ix_incidents_recurred`, which holds
+    only those), then their alerts through
     `ix_alerts_incident_id`: the alerts table is never scanned.
     """
     a = ALERTS.c

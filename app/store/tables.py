@@ -80,6 +80,7 @@ class IncidentRow(Base):
     response_met: Mapped[bool | None] = mapped_column(Boolean)
     resolve_met: Mapped[bool | None] = mapped_column(Boolean)
     reopened: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    recurred: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     __table_args__ = metric_indexes()
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative hook

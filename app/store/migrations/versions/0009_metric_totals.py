@@ -1,10 +1,20 @@
-"""Service metrics: the settled counts kept per day (app/store/metric_totals.py).
+"""Service metrics: the settled counts kept per day (app/store/metric_totals.py), and
+whether each incident recurred kept on its row.
 
-Two tables of totals, counted here from the incident rows as the store will keep them
-from now on: per detection day, severity and state every count that does not depend on
-`now`; per customer, state, day and severity the SLA counts. The counting is written out
-here, frozen, as a revision must be (the store's `rebuild_metric_totals` counts the same
-way; a test compares the two).
+- `incidents.recurred`: reopened, or `recurrence_of` an incident detected at most 30
+  days before it; filled here from the rows, written by the store from now on (which
+  looks the earlier incident up when it writes). The indexes that read the recurrence
+  are made again over it: `ix_incidents_metric_days` and `ix_incidents_metric_customers`
+  cover `recurred` instead of `reopened` and `recurrence_of`, and
+  `ix_incidents_recurred` (only the incidents that recurred) replaces
+  `ix_incidents_recurring` (all that might have).
+- Two tables of totals, counted here from the incident rows as the store will keep them
+  from now on: per detection day, severity and state every count that does not depend on
+  `now`; per customer, state, day and severity the SLA counts.
+
+The counting and the index definitions are written out here, frozen, as a revision must
+be (the store's `rebuild_metric_totals` counts the same way and app/store/metric_columns.py
+declares the same indexes; tests compare them).
 
 Revision ID: 0009
 Revises: 0008
@@ -51,12 +61,7 @@ _SUMS = {
     "mtta_ms": "COALESCE(SUM(time_to_acknowledge_ms), 0)",
     "mttr_n": "COUNT(time_to_resolve_ms)",
     "mttr_ms": "COALESCE(SUM(time_to_resolve_ms), 0)",
-    "recurring": (
-        "SUM(CASE WHEN reopened THEN 1 WHEN recurrence_of IS NULL THEN 0"
-        " WHEN detected_at - (SELECT earlier.detected_at FROM incidents AS earlier"
-        " WHERE earlier.id = incidents.recurrence_of) BETWEEN 0 AND 2592000000 THEN 1"
-        " ELSE 0 END)"
-    ),
+    "recurring": "SUM(CASE WHEN recurred THEN 1 ELSE 0 END)",
     "response_met": "SUM(CASE WHEN response_met THEN 1 ELSE 0 END)",
     "response_verdicts": "COUNT(response_met)",
     "response_unanswered": (
@@ -68,7 +73,63 @@ _SUMS = {
 }
 
 
+_DURATIONS = ["time_to_detect_ms", "time_to_acknowledge_ms", "time_to_resolve_ms"]
+_SLA_COVERED = ["resolved_at", "response_due", "resolve_due", "paused_since"]
+_VERDICTS = ["response_met", "resolve_met"]
+# what 0008's ix_incidents_recurring held after the day (for the downgrade)
+_RECURRING_WAS = ["detected_at", "customer", "severity", "state", "reopened", "recurrence_of"]
+
+
+def _covered(recurrence: list[str]) -> list[str]:
+    return [
+        "detected_at",
+        "customer",
+        *_DURATIONS,
+        *_SLA_COVERED,
+        *_VERDICTS,
+        *recurrence,
+        "alert_count",
+    ]
+
+
+def _metric_indexes(recurrence: list[str]) -> None:
+    covered = _covered(recurrence)
+    op.create_index(
+        "ix_incidents_metric_days", "incidents", ["detected_day", "severity", "state", *covered]
+    )
+    by_customer = ["severity", "detected_day", *(c for c in covered if c != "customer")]
+    op.create_index(
+        "ix_incidents_metric_customers", "incidents", ["customer", "state", *by_customer]
+    )
+
+
+def _drop_metric_indexes() -> None:
+    op.drop_index("ix_incidents_metric_days", table_name="incidents")
+    op.drop_index("ix_incidents_metric_customers", table_name="incidents")
+
+
 def upgrade() -> None:
+    op.add_column(
+        "incidents",
+        sa.Column("recurred", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.execute(
+        "UPDATE incidents SET recurred = CASE WHEN reopened THEN TRUE"
+        " WHEN recurrence_of IS NULL THEN FALSE"
+        " WHEN detected_at - (SELECT earlier.detected_at FROM incidents AS earlier"
+        " WHERE earlier.id = incidents.recurrence_of) BETWEEN 0 AND 2592000000 THEN TRUE"
+        " ELSE FALSE END"
+    )
+    _drop_metric_indexes()
+    _metric_indexes(["recurred"])
+    op.drop_index("ix_incidents_recurring", table_name="incidents")
+    op.create_index(
+        "ix_incidents_recurred",
+        "incidents",
+        ["detected_day", "detected_at", "customer", "severity", "state", "recurred"],
+        sqlite_where=sa.text("recurred = 1"),
+        postgresql_where=sa.text("recurred = true"),
+    )
     op.create_table(
         "incident_day_totals",
         sa.Column("detected_day", sa.Integer(), nullable=False),
@@ -111,3 +172,15 @@ def _counted(table: str, keys: str, grouped: str, counts: list[str]) -> str:
 def downgrade() -> None:
     op.drop_table("incident_customer_totals")
     op.drop_table("incident_day_totals")
+    op.drop_index("ix_incidents_recurred", table_name="incidents")
+    op.create_index(
+        "ix_incidents_recurring",
+        "incidents",
+        ["detected_day", *_RECURRING_WAS],
+        sqlite_where=sa.text("reopened = 1 OR recurrence_of IS NOT NULL"),
+        postgresql_where=sa.text("reopened = true OR recurrence_of IS NOT NULL"),
+    )
+    _drop_metric_indexes()
+    _metric_indexes(["reopened", "recurrence_of"])
+    with op.batch_alter_table("incidents") as batch:
+        batch.drop_column("recurred")
