@@ -60,6 +60,7 @@ from app.store.outbox import OutboxRepository, TicketRepository
 from app.ticketing.base import (
     ErrorKind,
     RemoteTicket,
+    Resolution,
     TicketChange,
     TicketDraft,
     TicketingClient,
@@ -391,10 +392,12 @@ class TicketDesk:
             finish = client.resolve if item.op is OutboxOp.RESOLVE else client.close
             finish(
                 link.remote_id,
-                code,
-                str(payload["notes"]),
-                notes_posted=bool(payload.get(NOTES_SENT)),
-                on_notes_posted=lambda: self._remember_notes_sent(item),
+                Resolution(
+                    code,
+                    str(payload["notes"]),
+                    notes_posted=bool(payload.get(NOTES_SENT)),
+                    on_notes_posted=lambda: self._remember_notes_sent(item),
+                ),
             )
         self._mark_delivered(item, now)
         return "delivered"

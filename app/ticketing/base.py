@@ -154,6 +154,22 @@ class TicketChange:
     fields: Mapping[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """How a ticket is resolved or closed: the resolution code and the notes.
+
+    Where the notes must go as a separate comment before the state change (a Jira
+    transition without a screen), a retry would post them again: the client calls
+    `on_notes_posted` once they are, the caller records it and says `notes_posted=True`
+    next time. Where the notes are a field of the same write (ServiceNow), both are moot.
+    """
+
+    code: str
+    notes: str
+    notes_posted: bool = False
+    on_notes_posted: Callable[[], None] | None = field(default=None, compare=False)
+
+
 class TicketingClient(Protocol):
     """One configured ticketing system. Every call sets a timeout; none follows redirects
     with credentials; errors are TicketingError."""
@@ -203,30 +219,11 @@ class TicketingClient(Protocol):
 
     def update(self, ticket_id: str, change: TicketChange) -> None: ...
 
-    def resolve(
-        self,
-        ticket_id: str,
-        code: str,
-        notes: str,
-        *,
-        notes_posted: bool = False,
-        on_notes_posted: Callable[[], None] | None = None,
-    ) -> None:
-        """Resolve with a resolution code and notes. Where the notes must go as a separate
-        comment before the state change (a Jira transition without a screen), a retry
-        would post them again: the caller records `on_notes_posted` and passes
-        `notes_posted=True` next time."""
+    def resolve(self, ticket_id: str, resolution: Resolution) -> None:
+        """Move to a resolved state with the resolution's code and notes."""
         ...
 
-    def close(
-        self,
-        ticket_id: str,
-        code: str,
-        notes: str,
-        *,
-        notes_posted: bool = False,
-        on_notes_posted: Callable[[], None] | None = None,
-    ) -> None:
+    def close(self, ticket_id: str, resolution: Resolution) -> None:
         """As `resolve`, to the closed state."""
         ...
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
@@ -38,6 +38,7 @@ from app.http_errors import header
 from app.ticketing.base import (
     ErrorKind,
     RemoteTicket,
+    Resolution,
     TicketChange,
     TicketDraft,
     TicketingClient,
@@ -304,31 +305,13 @@ class JiraClient:
         if body:
             self._call("PUT", f"issue/{_path(ticket_id)}", json=body)
 
-    def resolve(
-        self,
-        ticket_id: str,
-        code: str,
-        notes: str,
-        *,
-        notes_posted: bool = False,
-        on_notes_posted: Callable[[], None] | None = None,
-    ) -> None:
+    def resolve(self, ticket_id: str, resolution: Resolution) -> None:
         """Move to a done status (a "Resolve" transition first); already done: nothing to do."""
-        notes_once = _NotesOnce(notes, notes_posted, on_notes_posted)
-        self._finish(ticket_id, code, notes_once, "resolve")
+        self._finish(ticket_id, resolution, "resolve")
 
-    def close(
-        self,
-        ticket_id: str,
-        code: str,
-        notes: str,
-        *,
-        notes_posted: bool = False,
-        on_notes_posted: Callable[[], None] | None = None,
-    ) -> None:
+    def close(self, ticket_id: str, resolution: Resolution) -> None:
         """Move to Closed (through a done status if the workflow needs two steps)."""
-        notes_once = _NotesOnce(notes, notes_posted, on_notes_posted)
-        self._finish(ticket_id, code, notes_once, "close")
+        self._finish(ticket_id, resolution, "close")
 
     def updated_since(self, ticket_ids: Sequence[str], since: datetime) -> list[RemoteTicket]:
         """The issues among these updated at or after `since`, 50 keys per query, every page."""
@@ -371,7 +354,7 @@ class JiraClient:
         )
 
     def _finish(
-        self, ticket_id: str, code: str, notes: _NotesOnce, goal: Literal["resolve", "close"]
+        self, ticket_id: str, resolution: Resolution, goal: Literal["resolve", "close"]
     ) -> None:
         issue = _object(
             self._call("GET", f"issue/{_path(ticket_id)}", params={"fields": "status"}), "issue"
@@ -384,12 +367,12 @@ class JiraClient:
             if category == "done":
                 return  # done, and the workflow goes no further
             raise TicketingError(ErrorKind.CONFLICT, f"no transition to done from {status}")
-        reached = self._transition(ticket_id, transition, code, notes)
+        reached = self._transition(ticket_id, transition, resolution)
         if goal == "close" and reached.casefold() != "closed":
             # a two-step workflow (Resolved, then Closed): take its close step if it has one
             then = self._pick(ticket_id, goal, reached, preferred_only=True)
             if then is not None:
-                self._transition(ticket_id, then, code, _NotesOnce(""))
+                self._transition(ticket_id, then, Resolution(resolution.code, ""))
 
     def _pick(
         self, ticket_id: str, goal: str, status: str, *, preferred_only: bool = False
@@ -431,22 +414,23 @@ class JiraClient:
         return choices[0] if choices else None
 
     def _transition(
-        self, ticket_id: str, transition: dict[str, Any], code: str, notes: _NotesOnce
+        self, ticket_id: str, transition: dict[str, Any], resolution: Resolution
     ) -> str:
         """Take it, with the resolution when its screen has one; the status name reached."""
         body: dict[str, Any] = {"transition": {"id": str(transition["id"])}}
         screen = transition.get("fields")
+        code, notes = resolution.code, resolution.notes
         if code and isinstance(screen, dict) and "resolution" in screen:
             body["fields"] = {"resolution": {"name": code}}
-        if notes.text and transition.get("hasScreen"):
-            body["update"] = {"comment": [{"add": {"body": self._rich(notes.text)}}]}
-        elif notes.text and not notes.posted:
+        if notes and transition.get("hasScreen"):
+            body["update"] = {"comment": [{"add": {"body": self._rich(notes)}}]}
+        elif notes and not resolution.notes_posted:
             # Jira refuses update.comment on a transition without a screen: comment first,
             # so the notes land even if the transition then fails (RELIABILITY.md 13), and
             # say so, so that a retry of the transition does not post them again
-            self.comment(ticket_id, notes.text)
-            if notes.on_posted is not None:
-                notes.on_posted()
+            self.comment(ticket_id, notes)
+            if resolution.on_notes_posted is not None:
+                resolution.on_notes_posted()
         self._call("POST", f"issue/{_path(ticket_id)}/transitions", json=body)
         return str(transition["to"].get("name", ""))
 
@@ -565,16 +549,6 @@ class JiraClient:
 
 if TYPE_CHECKING:  # mypy holds the client to the protocol, signature by signature
     _CONFORMS: type[TicketingClient] = JiraClient
-
-
-@dataclass(frozen=True, slots=True)
-class _NotesOnce:
-    """A resolution's notes: posted already as a comment by an earlier attempt, or not,
-    and whom to tell once they are."""
-
-    text: str
-    posted: bool = False
-    on_posted: Callable[[], None] | None = None
 
 
 def _authorization(name: str, user: str | None, token: str) -> str:

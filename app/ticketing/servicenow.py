@@ -31,6 +31,7 @@ from app.http_errors import delay_seconds, header
 from app.ticketing.base import (
     ErrorKind,
     RemoteTicket,
+    Resolution,
     TicketChange,
     TicketDraft,
     TicketingClient,
@@ -315,28 +316,16 @@ class ServiceNowClient:
         if body:
             self._patch(ticket_id, body, params)
 
-    def resolve(
-        self,
-        ticket_id: str,
-        code: str,
-        notes: str,
-        *,
-        notes_posted: bool = False,
-        on_notes_posted: Callable[[], None] | None = None,
-    ) -> None:
+    def resolve(self, ticket_id: str, resolution: Resolution) -> None:
         """The notes are a field of the same PATCH (close_notes): sent again, they land once."""
-        self._patch(ticket_id, {"state": RESOLVED_CODE, "close_code": code, "close_notes": notes})
+        self._finish(ticket_id, RESOLVED_CODE, resolution)
 
-    def close(
-        self,
-        ticket_id: str,
-        code: str,
-        notes: str,
-        *,
-        notes_posted: bool = False,
-        on_notes_posted: Callable[[], None] | None = None,
-    ) -> None:
-        self._patch(ticket_id, {"state": CLOSED_CODE, "close_code": code, "close_notes": notes})
+    def close(self, ticket_id: str, resolution: Resolution) -> None:
+        self._finish(ticket_id, CLOSED_CODE, resolution)
+
+    def _finish(self, ticket_id: str, state: str, resolution: Resolution) -> None:
+        body = {"state": state, "close_code": resolution.code, "close_notes": resolution.notes}
+        self._patch(ticket_id, body)
 
     def updated_since(self, ticket_ids: Sequence[str], since: datetime) -> list[RemoteTicket]:
         """The incidents among these updated at or after `since`, oldest change first."""

@@ -18,6 +18,7 @@ from app.domain.severity import Severity
 from app.ticketing.base import (
     ErrorKind,
     RemoteTicket,
+    Resolution,
     TicketChange,
     TicketDraft,
     TicketingClient,
@@ -474,7 +475,7 @@ def test_resolve_takes_the_resolve_transition_with_resolution_and_notes(
     fake: JiraFake, jira: JiraClient
 ) -> None:
     fake.add_issue(status="In Progress")
-    jira.resolve("OPS-1", "Fixed", "Rolled back the deploy.")
+    jira.resolve("OPS-1", Resolution("Fixed", "Rolled back the deploy."))
 
     issue = fake.issue("OPS-1")
     assert (issue.status, issue.resolution) == ("Resolved", "Fixed")
@@ -488,7 +489,7 @@ def test_resolve_takes_the_resolve_transition_with_resolution_and_notes(
 
 def test_resolve_when_already_done_does_nothing(fake: JiraFake, jira: JiraClient) -> None:
     fake.add_issue(status="Resolved")
-    jira.resolve("OPS-1", "Fixed", "again")
+    jira.resolve("OPS-1", Resolution("Fixed", "again"))
     assert fake.calls("transition") == []
 
 
@@ -496,7 +497,7 @@ def test_close_from_resolved_comments_apart_when_the_transition_has_no_screen(
     fake: JiraFake, jira: JiraClient
 ) -> None:
     fake.add_issue(status="Resolved")
-    jira.close("OPS-1", "Done", "Closing after 24 h quiet.")
+    jira.close("OPS-1", Resolution("Done", "Closing after 24 h quiet."))
     issue = fake.issue("OPS-1")
     assert issue.status == "Closed"
     assert texts(issue.comments[0]) == ["Closing after 24 h quiet."]
@@ -505,7 +506,7 @@ def test_close_from_resolved_comments_apart_when_the_transition_has_no_screen(
 
 def test_close_from_to_do_goes_straight_to_closed(fake: JiraFake, jira: JiraClient) -> None:
     fake.add_issue()
-    jira.close("OPS-1", "Won't Do", "False alarm.")
+    jira.close("OPS-1", Resolution("Won't Do", "False alarm."))
     issue = fake.issue("OPS-1")
     assert (issue.status, issue.resolution) == ("Closed", "Won't Do")
     assert [c.json["transition"]["id"] for c in fake.calls("transition")] == ["41"]
@@ -517,14 +518,14 @@ def test_close_takes_two_steps_when_the_workflow_has_them(fake: JiraFake, jira: 
         Transition("61", "Close Issue", "Closed", ("Resolved",), screen=False, fields=()),
     )
     fake.add_issue()
-    jira.close("OPS-1", "Done", "Done.")
+    jira.close("OPS-1", Resolution("Done", "Done."))
     assert fake.issue("OPS-1").status == "Closed"
     assert [c.json["transition"]["id"] for c in fake.calls("transition")] == ["31", "61"]
 
 
 def test_close_when_closed_does_nothing(fake: JiraFake, jira: JiraClient) -> None:
     fake.add_issue(status="Closed")
-    jira.close("OPS-1", "Done", "again")
+    jira.close("OPS-1", Resolution("Done", "again"))
     assert fake.calls("transitions") == []
 
 
@@ -532,14 +533,14 @@ def test_no_transition_to_done_is_a_conflict(fake: JiraFake, jira: JiraClient) -
     fake.transitions = (Transition("11", "Start Progress", "In Progress", ("To Do",)),)
     fake.add_issue()
     with pytest.raises(TicketingError) as caught:
-        jira.resolve("OPS-1", "Fixed", "")
+        jira.resolve("OPS-1", Resolution("Fixed", ""))
     assert caught.value.kind is ErrorKind.CONFLICT
     assert caught.value.message == "no transition to done from To Do"
 
 
 def test_resolve_on_datacenter(dc: JiraFake) -> None:
     dc.add_issue()
-    dc_client(dc).resolve("OPS-1", "Fixed", "Fixed it.")
+    dc_client(dc).resolve("OPS-1", Resolution("Fixed", "Fixed it."))
     assert dc.issue("OPS-1").comments == ["Fixed it."]
     assert dc.issue("OPS-1").status == "Resolved"
 
@@ -697,7 +698,7 @@ def test_413_per_issue_write_limit_is_rate_limited(fake: JiraFake, jira: JiraCli
     fake.fail("transitions", 413, body=b"", headers={"RateLimit-Reason": "jira-per-issue-on-write"})
     fake.add_issue()
     with pytest.raises(TicketingError) as caught:
-        jira.resolve("OPS-1", "Fixed", "")
+        jira.resolve("OPS-1", Resolution("Fixed", ""))
     assert caught.value.kind is ErrorKind.RATE_LIMITED
 
 

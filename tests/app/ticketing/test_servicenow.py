@@ -16,6 +16,7 @@ from app.ticketing import servicenow
 from app.ticketing.base import (
     ErrorKind,
     RemoteTicket,
+    Resolution,
     TicketChange,
     TicketDraft,
     TicketingClient,
@@ -410,14 +411,14 @@ def test_resolve_and_close_send_state_and_codes(
     fake: ServiceNowFake, client: ServiceNowClient
 ) -> None:
     ticket = client.create(draft())
-    client.resolve(ticket.id, "Solution provided", "Alert resolved at 14:40Z")
+    client.resolve(ticket.id, Resolution("Solution provided", "Alert resolved at 14:40Z"))
     assert fake.writes[-1].body == {
         "state": "6",
         "close_code": "Solution provided",
         "close_notes": "Alert resolved at 14:40Z",
     }
     assert client.get(ticket.id).state is TicketState.RESOLVED
-    client.close(ticket.id, "Solution provided", "Closed by the NOC")
+    client.close(ticket.id, Resolution("Solution provided", "Closed by the NOC"))
     assert fake.writes[-1].body["state"] == "7"
     closed = client.get(ticket.id)
     assert (closed.state, closed.status) == (TicketState.CLOSED, "Closed")
@@ -429,7 +430,7 @@ def test_the_data_policy_refusal_comes_with_the_servers_words(
     fake: ServiceNowFake, client: ServiceNowClient, call: str
 ) -> None:
     ticket = client.create(draft())
-    error = caught(getattr(client, call), ticket.id, "", "")
+    error = caught(getattr(client, call), ticket.id, Resolution("", ""))
     assert (error.kind, error.status, error.retryable) == (ErrorKind.FORBIDDEN, 403, False)
     assert error.message == (
         "Operation Failed: Data Policy Exception: \n"
@@ -525,7 +526,7 @@ def test_error_statuses_carry_the_servers_message(
 def test_an_unknown_record_is_not_found_in_the_documented_words(
     fake: ServiceNowFake, client: ServiceNowClient
 ) -> None:
-    error = caught(client.resolve, "f" * 32, "Duplicate", "dup")
+    error = caught(client.resolve, "f" * 32, Resolution("Duplicate", "dup"))
     assert error.kind is ErrorKind.NOT_FOUND
     assert error.message == f"{NOT_FOUND['error']['message']}: {NOT_FOUND['error']['detail']}"
 
