@@ -37,6 +37,7 @@ from pathlib import Path
 from app.store import Database
 from app.store.metric_totals import rebuild_metric_totals
 from app.store.types import to_millis
+from benchmarks.wall import ALERTNAMES
 
 GENERATOR_VERSION = 3
 COUNT = 1_000_000
@@ -45,16 +46,6 @@ CACHE = Path(__file__).resolve().parent.parent / ".benchmarks" / "cache"
 
 _SEVERITIES = ("P1", "P2", "P3", "P4")
 _TARGETS_MIN = {"P1": (15, 240), "P2": (30, 480), "P3": (240, 4320), "P4": (1440, 7200)}
-_ALERTNAMES = (
-    "HighLatency",
-    "ErrorRateHigh",
-    "DiskFillingUp",
-    "ReplicationLag",
-    "CertificateExpiring",
-    "InstanceDown",
-    "QueueBacklog",
-    "MemoryPressure",
-)
 _INCIDENT_COLUMNS = (
     "id", "uid", "title", "customer", "services", "severity", "state", "tier", "flags",
     "started_at", "detected_at", "acknowledged_at", "resolved_at", "closed_at",
@@ -162,7 +153,7 @@ def _rows(rng: random.Random) -> tuple[list[tuple[object, ...]], list[tuple[obje
         severity = rng.choices(_SEVERITIES, weights=(1, 3, 8, 4))[0]
         customer = rng.choice(customers)
         service = rng.choice(services)
-        alertname = rng.choice(_ALERTNAMES)
+        alertname = rng.choice(ALERTNAMES)
         started = at - rng.randrange(10_000, 600_000)
         response_target, resolve_target = _TARGETS_MIN[severity]
         response_due, resolve_due = at + response_target * minute, at + resolve_target * minute

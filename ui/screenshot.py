@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from PySide6.QtCore import QEvent, QSettings, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.console import Console
 from ui import theme
@@ -66,13 +66,7 @@ def _render_metrics(
         report = view.report
         if report is not None and len(report.series) > 100:
             view.bucket_box.setCurrentIndex(view.bucket_box.findData("week"))  # refreshes
-        view.show()
-        view.resize(*size)
-        for _ in range(3):
-            app.processEvents()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if not view.grab().save(str(out), "PNG"):
-            raise OSError(f"could not write {out}")
+        _show_and_save(app, view, out, size)
     finally:
         view.hide()
         view.deleteLater()
@@ -117,16 +111,22 @@ def _render(
                     tabs.setCurrentIndex(index)
         if view == "wall-metrics":
             window.show_wall_metrics(True)  # the runner is synchronous: drawn at once
-        window.show()
-        window.resize(*size)
-        for _ in range(3):
-            app.processEvents()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(out), "PNG"):
-            raise OSError(f"could not write {out}")
+        _show_and_save(app, window, out, size)
     finally:
         window.table.sla_timer.stop()
         window.hide()
         window.deleteLater()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         scratch.cleanup()
+
+
+def _show_and_save(app: QApplication, widget: QWidget, out: Path, size: tuple[int, int]) -> None:
+    """Show at `size` (again after showing: the offscreen platform may resize on show),
+    let layouts settle, and write the PNG."""
+    widget.show()
+    widget.resize(*size)
+    for _ in range(3):
+        app.processEvents()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not widget.grab().save(str(out), "PNG"):
+        raise OSError(f"could not write {out}")

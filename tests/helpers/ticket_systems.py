@@ -99,12 +99,26 @@ def _carries(texts: Sequence[str], wanted: str | None) -> bool:
     return wanted is None or any(wanted in text for text in texts)
 
 
+@dataclass
 class _WriteLog:
-    """What both fakes add: the write log, refusals and holds, around their own handler."""
+    """What both fakes add: the write log, refusals and holds, around their own handler
+    (listed first among a fake's bases, so its `_handle` wraps the fake's)."""
 
-    wire: list[Write]
-    refusals: list[Refusal]
-    holds: list[Hold]
+    wire: list[Write] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
+
+    def _handle(self, request: Request) -> Response:
+        kind, ticket, texts = self._classify(request)
+        own = super()._handle  # type: ignore[misc]  # the fake's, next in the MRO
+        return self._intercept(kind, ticket, texts, lambda: own(request))
+
+    def _classify(self, request: Request) -> tuple[str | None, str | None, tuple[str, ...]]:
+        """(the kind of write, the ticket it is for, the texts it carries), or Nones."""
+        raise NotImplementedError
+
+    def _created_id(self, response: Response) -> str | None:
+        raise NotImplementedError
 
     def _intercept(
         self,
@@ -112,7 +126,6 @@ class _WriteLog:
         ticket: str | None,
         texts: tuple[str, ...],
         answer: Callable[[], Response],
-        created_id: Callable[[Response], str | None],
     ) -> Response:
         if kind is None:
             return answer()
@@ -135,7 +148,7 @@ class _WriteLog:
                 )
         response = answer()
         if kind == "create" and 200 <= response.status_code < 300:
-            ticket = created_id(response)
+            ticket = self._created_id(response)
         self.wire.append(Write(kind, ticket, texts, response.status_code))
         return response
 
@@ -159,17 +172,8 @@ def _comment_texts(update: Any) -> list[str]:
 
 
 @dataclass
-class WiredJira(JiraFake, _WriteLog):
+class WiredJira(_WriteLog, JiraFake):
     """The Jira fake with a write log, refusals and holds."""
-
-    wire: list[Write] = field(default_factory=list)
-    refusals: list[Refusal] = field(default_factory=list)
-    holds: list[Hold] = field(default_factory=list)
-
-    def _handle(self, request: Request) -> Response:
-        kind, ticket, texts = self._classify(request)
-        own = super()._handle
-        return self._intercept(kind, ticket, texts, lambda: own(request), _jira_id)
 
     def _classify(self, request: Request) -> tuple[str | None, str | None, tuple[str, ...]]:
         parts = request.path.strip("/").split("/")  # rest, api, 3, issue, <ref>, <what>
@@ -197,23 +201,13 @@ class WiredJira(JiraFake, _WriteLog):
             return kind, ticket, tuple(_comment_texts(body.get("update")))
         return None, None, ()
 
-
-def _jira_id(response: Response) -> str | None:
-    return str(json.loads(response.get_data()).get("id"))
+    def _created_id(self, response: Response) -> str | None:
+        return str(json.loads(response.get_data()).get("id"))
 
 
 @dataclass
-class WiredServiceNow(ServiceNowFake, _WriteLog):
+class WiredServiceNow(_WriteLog, ServiceNowFake):
     """The ServiceNow fake with a write log, refusals and holds."""
-
-    wire: list[Write] = field(default_factory=list)
-    refusals: list[Refusal] = field(default_factory=list)
-    holds: list[Hold] = field(default_factory=list)
-
-    def _handle(self, request: Request) -> Response:
-        kind, ticket, texts = self._classify(request)
-        own = super()._handle
-        return self._intercept(kind, ticket, texts, lambda: own(request), _sn_id)
 
     def _classify(self, request: Request) -> tuple[str | None, str | None, tuple[str, ...]]:
         table, _, sys_id = request.path.removeprefix("/api/now/table/").partition("/")
@@ -233,11 +227,10 @@ class WiredServiceNow(ServiceNowFake, _WriteLog):
             return "update", sys_id, texts
         return ("comment" if "work_notes" in body else "update"), sys_id, texts
 
-
-def _sn_id(response: Response) -> str | None:
-    result = json.loads(response.get_data()).get("result") or {}
-    sys_id = result.get("sys_id")
-    return str(sys_id.get("value") if isinstance(sys_id, dict) else sys_id)
+    def _created_id(self, response: Response) -> str | None:
+        result = json.loads(response.get_data()).get("result") or {}
+        sys_id = result.get("sys_id")
+        return str(sys_id.get("value") if isinstance(sys_id, dict) else sys_id)
 
 
 class TicketSystem(ABC):

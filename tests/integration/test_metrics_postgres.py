@@ -7,7 +7,6 @@ for float, and equal to the values worked out by hand.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -31,16 +30,6 @@ SCOPES = [
     MetricsScope(datetime(2026, 11, 3, 11, tzinfo=UTC), datetime(2026, 11, 4, 12, tzinfo=UTC)),
     MetricsScope(h.END, h.END + timedelta(days=3)),
 ]
-
-
-@pytest.fixture
-def both(db_url: str, pg_db_url: str) -> Iterator[tuple[Database, Database]]:
-    sqlite, postgres = Database(db_url), Database(pg_db_url)
-    h.build(sqlite)
-    h.build(postgres)
-    yield sqlite, postgres
-    sqlite.dispose()
-    postgres.dispose()
 
 
 def report(database: Database, scope: MetricsScope, bucket: Bucket) -> MetricsReport:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,16 +14,6 @@ from tests.helpers import metrics_history as h
 pytestmark = pytest.mark.integration
 
 NOVEMBER = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def both(db_url: str, pg_db_url: str) -> Iterator[tuple[Database, Database]]:
-    sqlite, postgres = Database(db_url), Database(pg_db_url)
-    h.build(sqlite)
-    h.build(postgres)
-    yield sqlite, postgres
-    sqlite.dispose()
-    postgres.dispose()
 
 
 def report(database: Database, customer: str, now: datetime, limit: int = 500) -> SlaReport:
