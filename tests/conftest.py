@@ -11,6 +11,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from pytest_httpserver import HTTPServer
 
+from app.store import Database
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # subprocesses started by tests (CLI runs) get the in-memory keyring too
 os.environ["PYTHON_KEYRING_BACKEND"] = "tests.helpers.memory_keyring.MemoryKeyring"
@@ -77,3 +79,11 @@ def t0() -> datetime:
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'noc.db'}"
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """A migrated SQLite database of the test's own (closed after it)."""
+    database = Database(db_url)
+    yield database
+    database.dispose()

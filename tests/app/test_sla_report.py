@@ -7,7 +7,6 @@ globex, initech) are also the demo catalog's, so the command runs on it without 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,13 +33,6 @@ from tests.helpers import metrics_history as h
 
 NOVEMBER = datetime(2026, 11, 1, tzinfo=UTC)
 NAMES = {"acme": "ACME Retail", "globex": "Globex Logistics", "initech": "Initech Finance"}
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

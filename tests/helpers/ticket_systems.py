@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -492,3 +493,12 @@ def deliver_until_quiet(console: Console, start: datetime, passes: int = 12) -> 
         if not report.delivered and not report.retrying and not report.attention:
             return now
     return now
+
+
+def wired_system(name: str, server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> TicketSystem:
+    """`make_system`, with the system's secrets in the environment (NOC_SECRET_*) for the
+    test's length: what the suites' `system` fixtures start from."""
+    made = make_system(name, server)
+    for variable, value in made.secret.items():
+        monkeypatch.setenv(variable, value)
+    return made

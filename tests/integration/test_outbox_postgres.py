@@ -35,9 +35,9 @@ from tests.helpers.ticket_systems import (
     deliver_until_quiet,
     desk_console,
     incident_for,
-    make_system,
     open_ticket,
     outbox_console,
+    wired_system,
 )
 
 pytestmark = pytest.mark.integration
@@ -52,10 +52,7 @@ STARTUP_S = 30.0  # a desk process is ready and calling long before this
 def system(
     request: pytest.FixtureRequest, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> TicketSystem:
-    made = make_system(request.param, httpserver)
-    for name, value in made.secret.items():
-        monkeypatch.setenv(name, value)
-    return made
+    return wired_system(request.param, httpserver, monkeypatch)
 
 
 def text_of(item: OutboxItem) -> str:

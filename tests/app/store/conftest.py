@@ -1,4 +1,4 @@
-"""Store fixtures: a migrated database per test, and child processes that are always reaped."""
+"""Store fixtures: child processes that are always reaped (`db` is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.store import Database
 from tests.app.store.processes import Child
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -30,10 +30,10 @@ from tests.helpers.ticket_systems import (
     deliver_until_quiet,
     desk_console,
     incident_for,
-    make_system,
     open_ticket,
     outbox_console,
     system_entry,
+    wired_system,
 )
 
 SECOND = timedelta(seconds=1)
@@ -44,10 +44,7 @@ REFUSED_KINDS = {400: "bad_request", 401: "auth", 403: "forbidden", 404: "not_fo
 def system(
     request: pytest.FixtureRequest, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> TicketSystem:
-    made = make_system(request.param, httpserver)
-    for name, value in made.secret.items():
-        monkeypatch.setenv(name, value)
-    return made
+    return wired_system(request.param, httpserver, monkeypatch)
 
 
 @pytest.fixture
